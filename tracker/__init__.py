@@ -1,0 +1,106 @@
+"""100 Peak Days tracker: the application factory."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from tracker.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None):
+    """Create the app from ``config`` (a ``Config`` object; default: the environment)."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("TRACKER_INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config = config or Config()
+    app.config.from_object(config)
+    app.config["TRACKER_DEMO"] = getattr(config, "is_demo", False)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _resolve_defaults(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    register_jobs(app)
+    return app
+
+
+def _resolve_defaults(app):
+    """Fill the database URL and, in demo mode only, a secret key kept in the instance folder."""
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'tracker.sqlite3'}"
+    if not app.config.get("SECRET_KEY"):
+        if not app.config["TRACKER_DEMO"]:
+            raise RuntimeError(
+                "TRACKER_SECRET_KEY is not set. Set it to a long random value, "
+                "or set TRACKER_ENV=demo for a local demo."
+            )
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def register_extensions(app):
+    from tracker.auth.session import init_login
+    from tracker.core.i18n import init_i18n
+    from tracker.extensions import api, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
+    init_i18n(app)
+    api.init_app(app)
+
+
+def register_blueprints(app):
+    from tracker.api import auth, campaigns, events, trainings, units
+    from tracker.auth.views import bp as auth_bp
+    from tracker.campaigns.views import bp as campaigns_bp
+    from tracker.core.views import bp as core_bp
+    from tracker.events.views import bp as events_bp
+    from tracker.extensions import api, csrf
+    from tracker.geo.views import bp as geo_bp
+    from tracker.trainings.views import bp as trainings_bp
+
+    for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp):
+        app.register_blueprint(blueprint)
+    for module in (auth, units, campaigns, trainings, events):
+        api.register_blueprint(module.bp)
+        # The API authenticates by bearer token only, never by cookie, so CSRF cannot apply.
+        csrf.exempt(module.bp)
+
+
+def register_errors(app):
+    from tracker.core.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_cli(app):
+    from tracker.auth.cli import users_cli
+    from tracker.core.jobs import scheduler_command
+    from tracker.demo import demo_command
+    from tracker.geo.cli import units_cli
+
+    for command in (units_cli, users_cli, demo_command, scheduler_command):
+        app.cli.add_command(command)
+
+
+def register_jobs(app):
+    from tracker.auth.jobs import purge_expired_tokens
+    from tracker.core.jobs import Job, init_scheduler
+
+    jobs = [
+        Job("purge-expired-tokens", purge_expired_tokens, cron={"minute": "17"}),
+    ]
+    init_scheduler(app, jobs)

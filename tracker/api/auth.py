@@ -1,0 +1,26 @@
+"""``/api/v1/auth``: API tokens."""
+from flask import current_app
+from flask_babel import gettext as _
+
+from tracker.api.common import protect
+from tracker.auth import operations
+from tracker.auth.schemas import TokenCreateSchema, TokenSchema
+from tracker.core.args import Blueprint
+from tracker.core.errors import AppError
+from tracker.extensions import db, limiter
+
+bp = protect(Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="API tokens"))
+
+
+@bp.post("/tokens")
+@limiter.limit(lambda: current_app.config["TRACKER_LOGIN_RATE_LIMIT"])
+@bp.arguments(TokenCreateSchema)
+@bp.response(201, TokenSchema)
+def create_token(data):
+    """Exchange a username and password for a bearer token."""
+    user = operations.authenticate(data["username"], data["password"])
+    if user is None:
+        raise AppError(_("Wrong username or password."), code="invalid_credentials", status=401)
+    token, record = operations.issue_token(user)
+    db.session.commit()
+    return {"token": token, "expires_at": record.expires_at}

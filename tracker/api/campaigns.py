@@ -1,0 +1,64 @@
+"""``/api/v1/campaigns``: campaigns, targets and the countdown."""
+from flask_login import current_user
+
+from tracker.api.common import protect
+from tracker.campaigns import operations
+from tracker.campaigns.queries import campaign_today, countdown, get_campaign_for
+from tracker.campaigns.schemas import (
+    CampaignCreateSchema,
+    CampaignSchema,
+    CampaignUpdateSchema,
+    CountdownArgsSchema,
+    CountdownSchema,
+    TargetsUpdateSchema,
+)
+from tracker.core.args import Blueprint
+from tracker.extensions import db
+
+bp = protect(Blueprint("api_campaigns", __name__, url_prefix="/api/v1/campaigns", description="Campaigns"))
+
+
+@bp.post("")
+@bp.arguments(CampaignCreateSchema)
+@bp.response(201, CampaignSchema)
+def create_campaign(data):
+    """Create a campaign for a province."""
+    campaign = operations.create_campaign(data, user=current_user)
+    db.session.commit()
+    return campaign
+
+
+@bp.get("/<int:campaign_id>")
+@bp.response(200, CampaignSchema)
+def get_campaign(campaign_id):
+    """Show a campaign."""
+    return get_campaign_for(current_user, campaign_id)
+
+
+@bp.patch("/<int:campaign_id>")
+@bp.arguments(CampaignUpdateSchema)
+@bp.response(200, CampaignSchema)
+def update_campaign(data, campaign_id):
+    """Change a campaign's name, window, time zone, digest time, target or topics."""
+    campaign = operations.update_campaign(get_campaign_for(current_user, campaign_id), data, user=current_user)
+    db.session.commit()
+    return campaign
+
+
+@bp.put("/<int:campaign_id>/targets")
+@bp.arguments(TargetsUpdateSchema)
+@bp.response(200, CampaignSchema)
+def set_targets(data, campaign_id):
+    """Set per-unit targets, explicitly or as a rate of population."""
+    campaign = operations.set_targets(get_campaign_for(current_user, campaign_id), data, user=current_user)
+    db.session.commit()
+    return campaign
+
+
+@bp.get("/<int:campaign_id>/countdown")
+@bp.arguments(CountdownArgsSchema, location="query")
+@bp.response(200, CountdownSchema)
+def get_countdown(args, campaign_id):
+    """Day number, days in all and days left for the digest dated ``date`` (default today)."""
+    campaign = get_campaign_for(current_user, campaign_id)
+    return countdown(campaign, args.get("date") or campaign_today(campaign))

@@ -1,0 +1,1 @@
+"""Users, roles, unit scope, API tokens and login."""

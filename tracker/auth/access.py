@@ -1,0 +1,56 @@
+"""Who may do what, where: the four roles and unit scope, enforced in this one place.
+
+A user sees their scope unit and everything under it. Outside it a resource answers 404 (it
+does not exist for them); inside it, an action their role does not allow answers 403.
+"""
+from flask_babel import gettext as _
+
+from tracker.auth.models import Role
+from tracker.core.errors import Forbidden, NotFound
+
+#: Capabilities by role. Views, API handlers and operations name a capability, never a role.
+CAPABILITIES = {
+    "units.import": {Role.admin},
+    "campaigns.manage": {Role.admin},
+    "users.manage": {Role.admin},
+    "events.read": {Role.admin, Role.committee, Role.coordinator},
+    "audit.read": {Role.admin},
+    "progress.read": {Role.admin, Role.committee, Role.coordinator},
+    "trainings.read": {Role.admin, Role.committee, Role.coordinator, Role.volunteer},
+    "trainings.manage": {Role.admin, Role.coordinator},
+}
+
+
+def can(user, capability):
+    """Tell whether ``user``'s role grants ``capability``."""
+    return bool(user and user.is_authenticated and user.role in CAPABILITIES[capability])
+
+
+def can_see(user, unit):
+    """Tell whether ``unit`` lies in ``user``'s scope."""
+    return unit is not None and unit.is_within(user.unit)
+
+
+def overlaps(user, unit):
+    """Tell whether ``unit`` is in ``user``'s scope or contains it (e.g. the campaign's province)."""
+    return can_see(user, unit) or user.unit.is_within(unit)
+
+
+def ensure_visible(user, unit, *, overlapping=False):
+    """Raise 404 unless ``unit`` is in scope (or, with ``overlapping``, contains the scope)."""
+    visible = overlaps(user, unit) if overlapping else can_see(user, unit)
+    if not visible:
+        raise NotFound(_("Not found."))
+
+
+def ensure_can(user, capability, unit=None, *, overlapping=False):
+    """Raise 404 for a unit out of scope, then 403 unless the role grants ``capability``."""
+    if unit is not None:
+        ensure_visible(user, unit, overlapping=overlapping)
+    if not can(user, capability):
+        raise Forbidden(_("Your role does not allow this."))
+
+
+def scope_filter(user, unit_entity):
+    """Return a SQL condition keeping rows whose ``unit_entity`` lies in ``user``'s scope."""
+    return unit_entity.path.startswith(user.unit.path, autoescape=True)

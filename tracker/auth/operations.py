@@ -1,0 +1,76 @@
+"""Writes about users and tokens, and checking credentials."""
+import functools
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tracker.auth.access import can_see, ensure_can
+from tracker.auth.models import ApiToken, User
+from tracker.core.errors import Conflict, InvalidInput
+from tracker.core.time import utcnow
+from tracker.events import operations as events
+from tracker.extensions import db
+
+
+@functools.cache
+def _dummy_hash():
+    """A hash to check against when the username is unknown, so both cases take as long."""
+    return generate_password_hash(secrets.token_hex(8))
+
+
+def create_user(data, *, user):
+    """Create a user with a role and a scope unit (``user`` None: from the command line)."""
+    if user is not None:
+        ensure_can(user, "users.manage")
+        if not can_see(user, data["unit"]):
+            raise InvalidInput(_("Some fields are not valid."), fields={"unit": [_("This unit is not in your area.")]})
+    if db.session.scalar(sa.select(User.id).where(User.username == data["username"])):
+        raise Conflict(_("The username %(name)s is taken.", name=data["username"]),
+                       fields={"username": [_("Already taken.")]})
+    new_user = User(username=data["username"], role=data["role"], unit=data["unit"],
+                    full_name=data.get("full_name"), email=data.get("email"))
+    new_user.set_password(data["password"])
+    db.session.add(new_user)
+    db.session.flush()
+    payload = {"username": new_user.username, "role": new_user.role.value, "unit": new_user.unit.code}
+    events.record("user.created", new_user, payload, user=user, unit=new_user.unit)
+    return new_user
+
+
+def authenticate(username, password):
+    """Return the active user with these credentials, or None."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    return user
+
+
+def issue_token(user, *, now=None):
+    """Create an API token for ``user``; return ``(token, ApiToken)``. Only the hash is stored."""
+    token = secrets.token_urlsafe(32)
+    lifetime = timedelta(seconds=current_app.config["TRACKER_TOKEN_TTL"])
+    record = ApiToken(user=user, token_hash=ApiToken.hash(token), expires_at=(now or utcnow()) + lifetime)
+    db.session.add(record)
+    db.session.flush()
+    return token, record
+
+
+def user_for_token(token, *, now=None):
+    """Return the active user a valid, unexpired token belongs to, or None."""
+    record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
+    if record is None or record.expires_at <= (now or utcnow()) or not record.user.is_active:
+        return None
+    return record.user
+
+
+def purge_expired_tokens(*, now=None):
+    """Delete expired API tokens; return how many."""
+    result = db.session.execute(sa.delete(ApiToken).where(ApiToken.expires_at <= (now or utcnow())))
+    return result.rowcount

@@ -1,0 +1,1 @@
+"""Campaigns: the drive's window, its targets and the countdown."""

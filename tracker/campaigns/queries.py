@@ -1,0 +1,77 @@
+"""Reads about campaigns: the countdown, targets, visible campaigns."""
+import sqlalchemy as sa
+
+from tracker.auth.access import ensure_visible
+from tracker.campaigns.models import Campaign, Target
+from tracker.core.errors import NotFound
+from tracker.core.time import today
+from tracker.extensions import db
+from tracker.geo.models import Unit
+
+
+def countdown(campaign, day):
+    """Return ``day_number``, ``days_total`` and ``days_left`` for the digest dated ``day``."""
+    return {
+        "day_number": (day - campaign.start_date).days + 1,
+        "days_total": (campaign.deadline - campaign.start_date).days + 1,
+        "days_left": max(0, (campaign.deadline - day).days + 1),
+    }
+
+
+def campaign_today(campaign, *, now=None):
+    """Return the local calendar date in the campaign's time zone."""
+    return today(campaign.timezone, now=now)
+
+
+def get_campaign_for(user, campaign_id):
+    """Return the campaign if ``user`` may see it; raise 404 otherwise."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("Campaign not found.")
+    ensure_visible(user, campaign.unit, overlapping=True)
+    return campaign
+
+
+def campaigns_for(user):
+    """Return the campaigns whose province overlaps ``user``'s scope, newest first."""
+    scope = user.unit.path
+    return db.session.scalars(
+        sa.select(Campaign)
+        .join(Campaign.unit)
+        .where(sa.or_(Unit.path.startswith(scope, autoescape=True), sa.literal(scope).startswith(Unit.path)))
+        .order_by(Campaign.start_date.desc(), Campaign.id.desc())
+    ).all()
+
+
+def current_campaign_for(user, *, now=None):
+    """Return the running (else the latest) campaign ``user`` takes part in, or None."""
+    campaigns = campaigns_for(user)
+    for campaign in campaigns:
+        if campaign.start_date <= campaign_today(campaign, now=now) <= campaign.deadline:
+            return campaign
+    return campaigns[0] if campaigns else None
+
+
+def targets_by_unit(campaign, units_select=None):
+    """Return ``[(unit, target or None)]`` for the communes of the campaign (or ``units_select``)."""
+    units = units_select if units_select is not None else sa.select(Unit).where(
+        Unit.parent_id == campaign.unit_id
+    ).order_by(Unit.name)
+    units = units.subquery()
+    unit_alias = sa.orm.aliased(Unit, units)
+    rows = db.session.execute(
+        sa.select(unit_alias, Target.target)
+        .outerjoin(Target, sa.and_(Target.unit_id == unit_alias.id, Target.campaign_id == campaign.id))
+    )
+    return [(unit, target) for unit, target in rows]
+
+
+def total_target(campaign):
+    """Return the province target: the campaign's own, else the sum of the commune targets."""
+    if campaign.target is not None:
+        return campaign.target
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Target.target), 0))
+        .join(Unit, Unit.id == Target.unit_id)
+        .where(Target.campaign_id == campaign.id, Unit.parent_id == campaign.unit_id)
+    )

@@ -1,0 +1,102 @@
+"""Campaign input and output."""
+import marshmallow as ma
+from flask_babel import gettext as _
+
+from tracker.core.time import DEFAULT_TIMEZONE, is_valid_zone
+from tracker.geo.models import UnitLevel
+from tracker.geo.schemas import UnitField
+
+#: Topics a new campaign gets when none are given.
+DEFAULT_TOPICS = [
+    "VNeID",
+    "Dịch vụ công trực tuyến",
+    "Thanh toán không dùng tiền mặt",
+    "Nhận diện lừa đảo trực tuyến",
+    "Sử dụng công cụ AI",
+    "Thương mại điện tử",
+]
+
+
+class CampaignSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    unit = UnitField()
+    start_date = ma.fields.Date()
+    deadline = ma.fields.Date()
+    timezone = ma.fields.String()
+    digest_time = ma.fields.Time(format="%H:%M")
+    target = ma.fields.Integer(allow_none=True)
+    topics = ma.fields.List(ma.fields.String())
+    days_total = ma.fields.Integer()
+
+
+class CampaignCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    unit = UnitField(required=True, levels=[UnitLevel.province])
+    start_date = ma.fields.Date(required=True)
+    deadline = ma.fields.Date(required=True)
+    timezone = ma.fields.String(load_default=DEFAULT_TIMEZONE)
+    digest_time = ma.fields.Time(load_default=None)
+    target = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1))
+    topics = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=100)),
+        load_default=lambda: list(DEFAULT_TOPICS),
+        validate=ma.validate.Length(min=1, max=50),
+    )
+
+    @ma.validates("timezone")
+    def validate_timezone(self, value, **kwargs):
+        """Only zones the machine knows."""
+        if not is_valid_zone(value):
+            raise ma.ValidationError(_("Unknown time zone."))
+
+    @ma.validates("topics")
+    def validate_topics(self, value, **kwargs):
+        """Topics are distinct."""
+        if len({topic.strip().casefold() for topic in value}) != len(value):
+            raise ma.ValidationError(_("Topics must be distinct."))
+
+    @ma.validates_schema
+    def validate_window(self, data, **kwargs):
+        """The deadline is on or after the start, within a year."""
+        start, deadline = data.get("start_date"), data.get("deadline")
+        if start and deadline and deadline < start:
+            raise ma.ValidationError(_("The deadline must not be before the start date."), "deadline")
+        if start and deadline and (deadline - start).days > 366:
+            raise ma.ValidationError(_("A campaign lasts at most a year."), "deadline")
+
+
+class CampaignUpdateSchema(CampaignCreateSchema):
+    """The same fields as creation, every one optional; the province cannot change."""
+
+    class Meta:
+        exclude = ("unit",)
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
+
+
+class TargetItemSchema(ma.Schema):
+    unit = UnitField(required=True, levels=[UnitLevel.commune, UnitLevel.village])
+    target = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0))
+
+
+class TargetsUpdateSchema(ma.Schema):
+    targets = ma.fields.List(ma.fields.Nested(TargetItemSchema), validate=ma.validate.Length(min=1, max=10000))
+    rate = ma.fields.Float(validate=ma.validate.Range(min=0, max=1, min_inclusive=False))
+
+    @ma.validates_schema
+    def one_of(self, data, **kwargs):
+        """Exactly one of ``targets`` and ``rate``."""
+        if ("targets" in data) == ("rate" in data):
+            raise ma.ValidationError(_("Give either a list of targets or a rate."))
+
+
+class CountdownArgsSchema(ma.Schema):
+    date = ma.fields.Date(metadata={"description": "Digest date; default today in the campaign time zone"})
+
+
+class CountdownSchema(ma.Schema):
+    day_number = ma.fields.Integer()
+    days_total = ma.fields.Integer()
+    days_left = ma.fields.Integer()

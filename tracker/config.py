@@ -1,0 +1,67 @@
+"""Configuration from ``TRACKER_*`` environment variables, with safe defaults."""
+import os
+
+
+def _env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings read from the environment when the app is created."""
+
+    def __init__(self):
+        #: ``development`` and ``demo`` may run without a secret key (one is made and kept in the
+        #: instance folder); ``production`` refuses to start without ``TRACKER_SECRET_KEY``.
+        self.TRACKER_ENV = os.environ.get("TRACKER_ENV", "production")
+        self.SECRET_KEY = os.environ.get("TRACKER_SECRET_KEY")
+        #: None means a SQLite file in the instance folder.
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TRACKER_DATABASE_URL")
+        #: ``embedded`` runs the scheduler inside the web process; ``off`` leaves it to
+        #: ``flask --app tracker scheduler``.
+        self.TRACKER_SCHEDULER = os.environ.get("TRACKER_SCHEDULER", "off")
+        self.TRACKER_TOKEN_TTL = int(os.environ.get("TRACKER_TOKEN_TTL", 30 * 24 * 3600))
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("TRACKER_MAX_CONTENT_LENGTH", 5 * 1024 * 1024))
+        self.RATELIMIT_STORAGE_URI = os.environ.get("TRACKER_RATELIMIT_STORAGE_URL", "memory://")
+        self.TRACKER_LOGIN_RATE_LIMIT = os.environ.get("TRACKER_LOGIN_RATE_LIMIT", "10 per minute")
+        self.SESSION_COOKIE_SECURE = _env_bool("TRACKER_SECURE_COOKIES", False)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.BABEL_DEFAULT_LOCALE = "vi"
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+        self.TRACKER_LANGUAGES = ("vi", "en")
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.JSON_SORT_KEYS = False
+        self.API_TITLE = "100 Peak Days tracker API"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api/v1"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.API_SPEC_OPTIONS = {
+            "components": {
+                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}
+            },
+            "security": [{"bearer": []}],
+        }
+
+    @property
+    def is_demo(self):
+        return self.TRACKER_ENV in {"development", "demo"}
+
+
+class TestConfig(Config):
+    """Settings for the test suite: no scheduler, no rate limit, CSRF on unless a test turns it off."""
+
+    def __init__(self, database_url):
+        super().__init__()
+        self.TESTING = True
+        self.TRACKER_ENV = "test"
+        self.SECRET_KEY = "test-secret-key"
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        self.TRACKER_SCHEDULER = "off"
+        self.RATELIMIT_ENABLED = False
+        self.SQLALCHEMY_ENGINE_OPTIONS = {}

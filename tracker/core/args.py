@@ -1,0 +1,46 @@
+"""The one way input is loaded: a marshmallow schema through webargs, for JSON, query strings
+and form posts alike. Failures raise :class:`~tracker.core.errors.InvalidInput`."""
+from flask import request
+from flask_babel import gettext as _
+from flask_smorest import Blueprint as SmorestBlueprint
+from webargs.flaskparser import FlaskParser
+
+from tracker.core.errors import AppError, InvalidInput
+
+
+class Parser(FlaskParser):
+    """A webargs parser that raises the app's own error type."""
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        """Raise :class:`InvalidInput` with messages by field."""
+        raise InvalidInput(_("Some fields are not valid."), fields=flatten(error.messages))
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        raise AppError(_("The request body is not valid JSON."), code="malformed_json", status=400)
+
+
+def flatten(messages):
+    """Flatten ``{location: {field: [msg]}}`` (or plain ``{field: [msg]}``) into ``{field: [msg]}``."""
+    if isinstance(messages, list):
+        return {"_schema": messages}
+    locations = {"json", "form", "query", "querystring", "view_args", "files", "headers"}
+    if messages and set(messages) <= locations:
+        fields = {}
+        for value in messages.values():
+            fields.update(flatten(value))
+        return fields
+    return dict(messages)
+
+
+parser = Parser()
+
+
+def load(schema, location="form"):
+    """Load and validate the current request's ``location`` with ``schema``."""
+    return parser.parse(schema, request, location=location)
+
+
+class Blueprint(SmorestBlueprint):
+    """An API blueprint whose argument errors go through :class:`Parser`."""
+
+    ARGUMENTS_PARSER = parser

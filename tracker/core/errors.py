@@ -1,0 +1,150 @@
+"""One error type for refused input or actions, and the handlers that render every error.
+
+Operations and schemas raise :class:`AppError` (or a subclass); the handlers here turn it, and
+every HTTP error, into ``{"error": {"code", "message", "fields"}}`` under ``/api/`` and into a
+friendly page everywhere else.
+"""
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class AppError(Exception):
+    """An action refused for a reason the caller can fix or must be told."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, message, *, fields=None, code=None, status=None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+
+
+class InvalidInput(AppError):
+    """Input that fails a rule; ``fields`` maps field names to messages."""
+
+    status = 422
+    code = "validation_error"
+
+
+class Conflict(AppError):
+    """The change clashes with what is stored."""
+
+    status = 409
+    code = "conflict"
+
+
+class Forbidden(AppError):
+    """The user may see the resource but not do this to it."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(AppError):
+    """The resource does not exist, or the user may not see it."""
+
+    status = 404
+    code = "not_found"
+
+
+#: Machine codes for plain HTTP errors.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+}
+
+
+def wants_json():
+    """Tell whether the current request should get a JSON error."""
+    return request.path.startswith("/api/")
+
+
+def error_body(code, message, fields=None):
+    """Return the JSON error document of SPEC §8."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _webargs_fields(error):
+    """Flatten webargs' ``{location: {field: [msg]}}`` into ``{field: [msg]}``."""
+    messages = (getattr(error, "data", None) or {}).get("messages") or {}
+    fields = {}
+    for location_messages in messages.values():
+        if isinstance(location_messages, dict):
+            fields.update(location_messages)
+        else:
+            fields.setdefault("_schema", []).extend(location_messages)
+    return fields
+
+
+def handle_app_error(error):
+    """Render a refused action."""
+    if wants_json():
+        return error_body(error.code, error.message, error.fields), error.status
+    return _render_page(error.status, error.message)
+
+
+def handle_http_exception(error):
+    """Render an HTTP error (including webargs validation aborts)."""
+    if not isinstance(error, HTTPException) or error.code is None:
+        return handle_unexpected(error)
+    if error.code >= 500:
+        return handle_unexpected(error)
+    fields = _webargs_fields(error)
+    message = (getattr(error, "data", None) or {}).get("message") or _default_message(error)
+    if wants_json():
+        headers = (getattr(error, "data", None) or {}).get("headers") or {}
+        body = error_body(HTTP_CODES.get(error.code, "error"), message, fields)
+        return body, error.code, headers
+    if error.code == 405 or error.code is None:
+        return error
+    return _render_page(error.code, message)
+
+
+def handle_unexpected(error):
+    """Log an unexpected failure and answer 500 without details."""
+    original = getattr(error, "original_exception", None) or error
+    if not isinstance(original, InternalServerError):
+        current_app.logger.exception("unhandled error", exc_info=original)
+    message = _("Something went wrong on our side. Please try again.")
+    if wants_json():
+        return error_body("internal_error", message), 500
+    return _render_page(500, message)
+
+
+def _default_message(error):
+    if error.code == 422:
+        return _("Some fields are not valid.")
+    if error.code == 413:
+        return _("The request is too large.")
+    if error.code == 404:
+        return _("Not found.")
+    if error.code == 403:
+        return _("You are not allowed to do this.")
+    if error.code == 401:
+        return _("Please sign in.")
+    return error.description or error.name
+
+
+def _render_page(status, message):
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register_error_handlers(app):
+    """Install the handlers on ``app``."""
+    app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,19 @@
+"""Languages: Vietnamese by default, English selectable; dates and numbers the local way."""
+from flask import current_app, request, session
+
+from tracker.extensions import babel
+
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def select_locale():
+    """Return the language chosen in the session, else Vietnamese."""
+    lang = session.get("lang") if request else None
+    return lang if lang in current_app.config["TRACKER_LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_i18n(app):
+    """Bind Flask-Babel with the catalogues shipped in the package."""
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

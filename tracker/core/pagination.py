@@ -1,0 +1,74 @@
+"""Keyset pagination: stable pages over large tables, with an opaque cursor."""
+import base64
+import json
+from datetime import datetime
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import request, url_for
+from flask_babel import gettext as _
+
+from tracker.core.errors import InvalidInput
+from tracker.extensions import db
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class PageArgsSchema(ma.Schema):
+    cursor = ma.fields.String(metadata={"description": "The `next` cursor of the previous page"})
+    limit = ma.fields.Integer(
+        load_default=DEFAULT_LIMIT, validate=ma.validate.Range(min=1, max=MAX_LIMIT)
+    )
+
+
+def encode_cursor(values):
+    """Encode the sort key of the last row of a page."""
+    plain = [value.isoformat() if isinstance(value, datetime) else value for value in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor, columns):
+    """Decode a cursor into values typed like ``columns``; raise ``ValueError`` if malformed."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError) as exc:
+        raise ValueError("malformed cursor") from exc
+    if not isinstance(raw, list) or len(raw) != len(columns):
+        raise ValueError("malformed cursor")
+    values = []
+    for column, value in zip(columns, raw):
+        if isinstance(column.type.python_type, type) and column.type.python_type is datetime:
+            value = datetime.fromisoformat(value)
+            if value.tzinfo is None:
+                raise ValueError("malformed cursor")
+        elif not isinstance(value, column.type.python_type):
+            raise ValueError("malformed cursor")
+        values.append(value)
+    return values
+
+
+def paginate(stmt, columns, *, cursor=None, limit=DEFAULT_LIMIT):
+    """Return ``(items, next_cursor)`` for ``stmt`` ordered by ``columns`` ascending."""
+    if cursor:
+        try:
+            values = decode_cursor(cursor, columns)
+        except ValueError:
+            fields = {"cursor": [_("Not a valid cursor.")]}
+            raise InvalidInput(_("Some fields are not valid."), fields=fields) from None
+        typed = (sa.literal(value, type_=column.type) for column, value in zip(columns, values))
+        stmt = stmt.where(sa.tuple_(*columns) > sa.tuple_(*typed))
+    rows = db.session.scalars(stmt.order_by(*columns).limit(limit + 1)).all()
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, encode_cursor([getattr(last, column.key) for column in columns])
+
+
+def next_url(cursor):
+    """Return the URL of the next page of the current request, or None."""
+    if cursor is None:
+        return None
+    args = request.args.to_dict() | {"cursor": cursor}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)

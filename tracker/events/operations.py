@@ -1,0 +1,45 @@
+"""Recording events in the transaction of the change they describe."""
+import sqlalchemy as sa
+from blinker import Namespace
+from flask import current_app
+
+from tracker.events.models import Event
+from tracker.extensions import db
+
+signals = Namespace()
+#: Sent once per event after the transaction that wrote it commits (sender: the app).
+event_committed = signals.signal("event-committed")
+
+_PENDING = "tracker.pending_events"
+
+
+def record(type_, subject, payload=None, *, user, unit=None, campaign=None):
+    """Add the event for a change to the current transaction and return it."""
+    event = Event(
+        type=type_,
+        subject_type=type(subject).__name__.lower(),
+        subject_id=str(subject.id),
+        payload=payload or {},
+        actor_id=user.id if user is not None else None,
+        unit=unit,
+        campaign_id=campaign.id if campaign is not None else None,
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        event.txid = sa.literal_column("pg_current_xact_id()::text::bigint")
+    db.session.add(event)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING, []).append(event.id)
+    return event
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _announce(session):
+    """Tell listeners about the events a transaction just made durable."""
+    ids = session.info.pop(_PENDING, None)
+    if ids:
+        event_committed.send(current_app._get_current_object(), event_ids=ids)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _forget(session):
+    session.info.pop(_PENDING, None)

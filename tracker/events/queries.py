@@ -1,0 +1,53 @@
+"""Reading the event log, scoped by the reader's unit."""
+import sqlalchemy as sa
+
+from tracker.auth.access import can, ensure_can
+from tracker.events.models import Event
+from tracker.extensions import db
+from tracker.geo.models import Unit
+
+
+def events_for(user, *, after=0, types=None):
+    """Return a select of the events ``user`` may read with id above ``after``, in id order."""
+    ensure_can(user, "events.read")
+    stmt = (
+        sa.select(Event)
+        .outerjoin(Event.unit)
+        .where(Event.id > after)
+        .options(sa.orm.contains_eager(Event.unit), sa.orm.selectinload(Event.actor))
+        .order_by(Event.id)
+    )
+    in_scope = Unit.path.startswith(user.unit.path, autoescape=True)
+    if can(user, "audit.read"):
+        in_scope = sa.or_(in_scope, Event.unit_id.is_(None))
+    stmt = stmt.where(in_scope)
+    if types:
+        stmt = stmt.where(Event.type.in_(types))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Hide events of transactions still in flight: ids are handed out before commit, so a
+        # later id can become visible first. Paging past it would skip the earlier one forever.
+        horizon = sa.literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        stmt = stmt.where(Event.txid < horizon)
+    return stmt
+
+
+def page_events(user, *, after=0, limit=100, types=None):
+    """Return ``(events, next_after)``; ``next_after`` is None on the last page."""
+    events = db.session.scalars(events_for(user, after=after, types=types).limit(limit + 1)).all()
+    if len(events) <= limit:
+        return events, None
+    events = events[:limit]
+    return events, events[-1].id
+
+
+def latest_events_for(user, *, limit=100, before=None, types=None):
+    """Return the newest events ``user`` may read, newest first (for the audit page)."""
+    stmt = events_for(user, types=types).order_by(None).order_by(Event.id.desc()).limit(limit)
+    if before:
+        stmt = stmt.where(Event.id < before)
+    return db.session.scalars(stmt).all()
+
+
+def event_types():
+    """Return the event types present in the log."""
+    return db.session.scalars(sa.select(Event.type).distinct().order_by(Event.type)).all()

@@ -1,0 +1,1 @@
+"""Administrative units: province → commune/ward → village (thôn, buôn, tổ dân phố)."""

@@ -1,0 +1,47 @@
+"""Reads of the unit tree."""
+import sqlalchemy as sa
+
+from tracker.extensions import db
+from tracker.geo.models import Unit, UnitLevel
+
+
+def get_unit(code):
+    """Return the unit with ``code``, or None."""
+    return db.session.scalar(sa.select(Unit).where(Unit.code == code))
+
+
+def units_under(unit, *, level=None, include_self=False):
+    """Return a select of the units under ``unit`` (optionally of one ``level``), by path."""
+    stmt = sa.select(Unit).where(Unit.path.startswith(unit.path, autoescape=True))
+    if not include_self:
+        stmt = stmt.where(Unit.id != unit.id)
+    if level is not None:
+        stmt = stmt.where(Unit.level == level)
+    return stmt.order_by(Unit.path)
+
+
+def villages_under(unit):
+    """Return a select of every village in ``unit`` (the unit itself if it is a village)."""
+    return units_under(unit, level=UnitLevel.village, include_self=True)
+
+
+def count_by_level(unit):
+    """Return ``{level: count}`` of the units under ``unit``, counted in SQL."""
+    rows = db.session.execute(
+        sa.select(Unit.level, sa.func.count())
+        .where(Unit.path.startswith(unit.path, autoescape=True), Unit.id != unit.id)
+        .group_by(Unit.level)
+    )
+    return {level: count for level, count in rows}
+
+
+def get_units_by_codes(codes):
+    """Return ``{code: unit}`` for the stored units among ``codes``."""
+    found = {}
+    codes = list(codes)
+    for start in range(0, len(codes), 500):
+        chunk = codes[start : start + 500]
+        found.update(
+            (unit.code, unit) for unit in db.session.scalars(sa.select(Unit).where(Unit.code.in_(chunk)))
+        )
+    return found

@@ -1,0 +1,1 @@
+"""Trainings: one session in one village."""

@@ -1,0 +1,101 @@
+"""Training input and output."""
+import marshmallow as ma
+from flask_babel import gettext as _
+
+from tracker.core.pagination import PageArgsSchema
+from tracker.geo.models import UnitLevel
+from tracker.geo.schemas import UnitField
+from tracker.trainings.models import TrainingStatus
+
+_AWARE_HELP = {"description": "ISO 8601 with a UTC offset, e.g. 2025-08-20T08:00:00+07:00"}
+
+
+class TrainingSchema(ma.Schema):
+    id = ma.fields.Integer()
+    campaign_id = ma.fields.Integer()
+    village = UnitField()
+    village_name = ma.fields.String(attribute="village.name")
+    commune = ma.fields.String(attribute="village.parent.code")
+    title = ma.fields.String()
+    topic = ma.fields.String()
+    starts_at = ma.fields.AwareDateTime()
+    ends_at = ma.fields.AwareDateTime()
+    place = ma.fields.String(allow_none=True)
+    trainer = ma.fields.String(allow_none=True)
+    capacity = ma.fields.Integer(allow_none=True)
+    status = ma.fields.Enum(TrainingStatus, by_value=True)
+    cancel_reason = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+
+
+def _optional_text(max_length):
+    return ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=max_length)
+    )
+
+
+class TrainingUpdateSchema(ma.Schema):
+    """Fields a coordinator may change; all optional."""
+
+    village = UnitField(levels=[UnitLevel.village])
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    topic = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
+    starts_at = ma.fields.AwareDateTime(metadata=_AWARE_HELP)
+    ends_at = ma.fields.AwareDateTime(metadata=_AWARE_HELP)
+    place = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    trainer = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    capacity = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1, max=10000))
+
+    @ma.pre_load
+    def strip_blanks(self, data, **kwargs):
+        """Trim text and read blank optional fields (from forms) as empty."""
+        if not hasattr(data, "items"):
+            return data
+        cleaned = {}
+        for key, value in data.items():
+            if isinstance(value, str):
+                value = value.strip()
+                if value == "" and key in ("place", "trainer", "capacity"):
+                    value = None
+            cleaned[key] = value
+        return cleaned
+
+    @ma.validates_schema
+    def validate_order(self, data, **kwargs):
+        """A training ends after it starts, on the same or the next day."""
+        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            raise ma.ValidationError(_("The end must be after the start."), "ends_at")
+        if starts_at and ends_at and (ends_at - starts_at).total_seconds() > 24 * 3600:
+            raise ma.ValidationError(_("A training lasts at most 24 hours."), "ends_at")
+
+
+class TrainingCreateSchema(TrainingUpdateSchema):
+    campaign_id = ma.fields.Integer(required=True)
+    village = UnitField(required=True, levels=[UnitLevel.village])
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    topic = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    starts_at = ma.fields.AwareDateTime(required=True, metadata=_AWARE_HELP)
+    ends_at = ma.fields.AwareDateTime(required=True, metadata=_AWARE_HELP)
+    place = _optional_text(200)
+    trainer = _optional_text(200)
+    capacity = ma.fields.Integer(
+        load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=10000)
+    )
+
+
+class TrainingCancelSchema(ma.Schema):
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+
+
+class TrainingListArgsSchema(PageArgsSchema):
+    campaign_id = ma.fields.Integer()
+    unit = UnitField(metadata={"description": "Only trainings in villages under this unit"})
+    date = ma.fields.Date(metadata={"description": "Local calendar day (campaign time zone)"})
+    status = ma.fields.Enum(TrainingStatus, by_value=True)
+
+
+class TrainingListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TrainingSchema))
+    next = ma.fields.String(allow_none=True)

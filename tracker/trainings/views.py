@@ -1,0 +1,4 @@
+"""HTML pages."""
+from flask import Blueprint
+
+bp = Blueprint("trainings", __name__)
