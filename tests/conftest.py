@@ -13,6 +13,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from psycopg import sql
+from werkzeug.security import generate_password_hash
 
 from tracker import create_app
 from tracker.auth.models import Role, User
@@ -106,7 +107,11 @@ def db(app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A browser whose pages are in English (tests of the Vietnamese text set ``lang`` back)."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    return client
 
 
 @pytest.fixture
@@ -152,11 +157,23 @@ def tree(create_unit):
 
 # Users ---------------------------------------------------------------------------------------
 
+PASSWORD = "correct-horse-9"
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    """The hash of ``PASSWORD``, computed once: hashing is slow on purpose."""
+    return generate_password_hash(PASSWORD)
+
+
 @pytest.fixture
-def create_user(db):
-    def _create_user(role, unit, username=None, password="correct-horse-9"):
+def create_user(db, password_hash):
+    def _create_user(role, unit, username=None, password=PASSWORD):
         user = User(username=username or f"{role}-{unit.code}-{uuid.uuid4().hex[:6]}", role=Role(role), unit=unit)
-        user.set_password(password)
+        if password == PASSWORD:
+            user.password_hash = password_hash
+        else:
+            user.set_password(password)
         db.session.add(user)
         db.session.commit()
         return user
@@ -179,7 +196,7 @@ def users(tree, create_user):
 @pytest.fixture
 def login(client):
     """Sign ``client`` in as a user through the login form."""
-    def _login(user, password="correct-horse-9"):
+    def _login(user, password=PASSWORD):
         response = client.post("/login", data={"username": user.username, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
@@ -193,7 +210,7 @@ class ApiClient:
         self.client, self.token = client, token
 
     def _call(self, method, url, **kwargs):
-        headers = kwargs.pop("headers", {}) | {"Authorization": f"Bearer {self.token}"}
+        headers = {"Accept-Language": "en"} | kwargs.pop("headers", {}) | {"Authorization": f"Bearer {self.token}"}
         return getattr(self.client, method)(url, headers=headers, **kwargs)
 
     def get(self, url, **kwargs):

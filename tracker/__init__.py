@@ -51,6 +51,7 @@ def _resolve_defaults(app):
 def register_extensions(app):
     from tracker.auth.session import init_login
     from tracker.core.i18n import init_i18n
+    from tracker.core.templating import init_templating
     from tracker.extensions import api, csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -59,6 +60,7 @@ def register_extensions(app):
     limiter.init_app(app)
     init_login(app)
     init_i18n(app)
+    init_templating(app)
     api.init_app(app)
 
 

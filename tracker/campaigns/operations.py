@@ -19,7 +19,7 @@ DEFAULT_DIGEST_TIME = time(6, 0)
 def create_campaign(data, *, user):
     """Create a campaign for a province."""
     if user is not None:
-        ensure_can(user, "campaigns.manage", data["unit"])
+        ensure_can(user, "campaigns.manage", data["unit"], overlapping=True)
     campaign = Campaign(
         name=data["name"].strip(),
         unit=data["unit"],
@@ -39,7 +39,7 @@ def create_campaign(data, *, user):
 
 def update_campaign(campaign, data, *, user):
     """Change a campaign's settings; topics in use by trainings cannot be removed."""
-    ensure_can(user, "campaigns.manage", campaign.unit)
+    ensure_can(user, "campaigns.manage", campaign.unit, overlapping=True)
     start, deadline = data.get("start_date", campaign.start_date), data.get("deadline", campaign.deadline)
     if deadline < start:
         raise InvalidInput(_("Some fields are not valid."),
@@ -68,7 +68,7 @@ def _ensure_topics_kept(campaign, topics):
 
 def set_targets(campaign, data, *, user):
     """Set per-unit targets, explicitly or as a rate of each unit's population."""
-    ensure_can(user, "campaigns.manage", campaign.unit)
+    ensure_can(user, "campaigns.manage", campaign.unit, overlapping=True)
     if "rate" in data:
         wanted = _targets_from_rate(campaign, data["rate"])
     else:

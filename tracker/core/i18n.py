@@ -7,9 +7,15 @@ LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
 def select_locale():
-    """Return the language chosen in the session, else Vietnamese."""
-    lang = session.get("lang") if request else None
-    return lang if lang in current_app.config["TRACKER_LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    """Pages: the language chosen in the session. API: the client's Accept-Language. Else Vietnamese."""
+    languages = current_app.config["TRACKER_LANGUAGES"]
+    if not request:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):
+        lang = request.accept_languages.best_match(languages)
+    else:
+        lang = session.get("lang")
+    return lang if lang in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def init_i18n(app):

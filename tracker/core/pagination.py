@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import request, url_for
 from flask_babel import gettext as _
 
+from tracker.core.db import UTCDateTime
 from tracker.core.errors import InvalidInput
 from tracker.extensions import db
 
@@ -24,25 +25,25 @@ class PageArgsSchema(ma.Schema):
 
 def encode_cursor(values):
     """Encode the sort key of the last row of a page."""
-    plain = [value.isoformat() if isinstance(value, datetime) else value for value in values]
+    plain = [{"t": value.isoformat()} if isinstance(value, datetime) else value for value in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor, columns):
-    """Decode a cursor into values typed like ``columns``; raise ``ValueError`` if malformed."""
+def decode_cursor(cursor, size):
+    """Decode a cursor of ``size`` values; raise ``ValueError`` if it is malformed."""
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError) as exc:
         raise ValueError("malformed cursor") from exc
-    if not isinstance(raw, list) or len(raw) != len(columns):
+    if not isinstance(raw, list) or len(raw) != size:
         raise ValueError("malformed cursor")
     values = []
-    for column, value in zip(columns, raw):
-        if isinstance(column.type.python_type, type) and column.type.python_type is datetime:
-            value = datetime.fromisoformat(value)
+    for value in raw:
+        if isinstance(value, dict) and isinstance(value.get("t"), str):
+            value = datetime.fromisoformat(value["t"])
             if value.tzinfo is None:
                 raise ValueError("malformed cursor")
-        elif not isinstance(value, column.type.python_type):
+        elif not isinstance(value, (int, str)) or isinstance(value, bool):
             raise ValueError("malformed cursor")
         values.append(value)
     return values
@@ -52,7 +53,9 @@ def paginate(stmt, columns, *, cursor=None, limit=DEFAULT_LIMIT):
     """Return ``(items, next_cursor)`` for ``stmt`` ordered by ``columns`` ascending."""
     if cursor:
         try:
-            values = decode_cursor(cursor, columns)
+            values = decode_cursor(cursor, len(columns))
+            if any(isinstance(value, datetime) != _is_datetime(column) for column, value in zip(columns, values)):
+                raise ValueError("cursor of another listing")
         except ValueError:
             fields = {"cursor": [_("Not a valid cursor.")]}
             raise InvalidInput(_("Some fields are not valid."), fields=fields) from None
@@ -64,6 +67,10 @@ def paginate(stmt, columns, *, cursor=None, limit=DEFAULT_LIMIT):
     rows = rows[:limit]
     last = rows[-1]
     return rows, encode_cursor([getattr(last, column.key) for column in columns])
+
+
+def _is_datetime(column):
+    return isinstance(column.type, (sa.DateTime, UTCDateTime))
 
 
 def next_url(cursor):

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from tracker.auth.access import can_see, ensure_can
 from tracker.campaigns.queries import get_campaign_for
 from tracker.core.errors import Conflict, InvalidInput, NotFound
-from tracker.core.time import local_date
+from tracker.core.time import UTC, local_date
 from tracker.events import operations as events
 from tracker.extensions import db
 from tracker.trainings.models import Training, TrainingStatus
@@ -93,8 +93,8 @@ def snapshot(training):
         "village": training.village.code,
         "title": training.title,
         "topic": training.topic,
-        "starts_at": training.starts_at.isoformat(),
-        "ends_at": training.ends_at.isoformat(),
+        "starts_at": training.starts_at.astimezone(UTC).isoformat(),
+        "ends_at": training.ends_at.astimezone(UTC).isoformat(),
         "place": training.place,
         "trainer": training.trainer,
         "capacity": training.capacity,

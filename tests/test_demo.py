@@ -1,0 +1,89 @@
+"""``flask --app tracker demo`` seeds a realistic province through the domain operations."""
+import unicodedata
+
+import pytest
+import sqlalchemy as sa
+
+from tracker import demo_data
+from tracker.auth.operations import authenticate
+from tracker.campaigns.models import Campaign, Target
+from tracker.campaigns.queries import campaign_today, countdown
+from tracker.core.time import utcnow
+from tracker.events.models import Event
+from tracker.geo.models import Unit, UnitLevel
+from tracker.trainings.models import Training, TrainingStatus
+
+
+@pytest.fixture
+def seeded(runner):
+    """Run the demo command once; return its result."""
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def count(db, model, *where):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_demo_seeds_a_province_with_communes_and_villages(db, seeded):
+    province = db.session.scalar(sa.select(Unit).where(Unit.code == "66"))
+    assert province.name == "Tỉnh Đắk Lắk"
+    communes = db.session.scalars(sa.select(Unit).where(Unit.level == UnitLevel.commune)).all()
+    assert len(communes) >= 20
+    assert all(commune.parent_id == province.id and len(commune.code) == 5 for commune in communes)
+    villages = db.session.scalars(sa.select(Unit).where(Unit.level == UnitLevel.village)).all()
+    assert all(6 <= count(db, Unit, Unit.parent_id == commune.id) <= 15 for commune in communes)
+    names = {village.name for village in villages}
+    assert {"Buôn Ko Tam", "Thôn Tân Lập", "Buôn Ea Bông", "Tổ dân phố 5"} <= names
+    assert all(unicodedata.is_normalized("NFC", unit.name) for unit in [*communes, *villages])
+    assert all(300 <= village.population <= 2500 for village in villages)
+    ea_kao = next(commune for commune in communes if commune.name == "Xã Ea Kao")
+    assert ea_kao.population == sum(v.population for v in villages if v.parent_id == ea_kao.id)
+
+
+def test_demo_campaign_is_on_day_40_with_targets(db, seeded):
+    campaign = db.session.scalar(sa.select(Campaign))
+    assert campaign.name == demo_data.CAMPAIGN_NAME
+    assert countdown(campaign, campaign_today(campaign)) == {
+        "day_number": 40, "days_total": 103, "days_left": 64}
+    targets = db.session.scalars(sa.select(Target).where(Target.campaign_id == campaign.id)).all()
+    assert len(targets) == count(db, Unit, Unit.level != UnitLevel.province)
+    assert all(target.rate == 0.7 and target.target > 0 for target in targets)
+
+
+def test_demo_users_sign_in_with_the_printed_passwords(db, seeded):
+    lines = seeded.output.splitlines()
+    for username, role, _unit, _name in demo_data.ACCOUNTS:
+        password = demo_data.PASSWORDS[role]
+        assert any(line.split()[:3] == [username, password, role] for line in lines if line.strip())
+        user = authenticate(username, password)
+        assert user is not None and user.role.value == role
+    assert "http://127.0.0.1:5000/login" in seeded.output
+
+
+def test_demo_trainings_span_past_and_future_with_their_events(db, seeded):
+    now = utcnow()
+    trainings = count(db, Training)
+    assert trainings >= 200
+    assert count(db, Training, Training.starts_at < now) > 0
+    assert count(db, Training, Training.starts_at > now) > 0
+    cancelled = count(db, Training, Training.status == TrainingStatus.cancelled)
+    assert 0 < cancelled < 20
+    assert count(db, Event, Event.type == "training.scheduled") == trainings
+    assert count(db, Event, Event.type == "training.cancelled") == cancelled
+    for type_ in ("unit.imported", "campaign.created", "campaign.targets_set"):
+        assert count(db, Event, Event.type == type_) == 1
+    assert count(db, Event, Event.type == "user.created") == len(demo_data.ACCOUNTS)
+
+
+def test_demo_refuses_a_second_run_and_changes_nothing(db, runner, seeded):
+    before = [count(db, model) for model in (Unit, Training, Event)]
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert "--reset" in result.output
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert "already seeded" in result.output
+    db.session.expire_all()
+    assert [count(db, model) for model in (Unit, Training, Event)] == before
