@@ -63,5 +63,6 @@ class TestConfig(Config):
         self.SECRET_KEY = "test-secret-key"
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.TRACKER_SCHEDULER = "off"
-        self.RATELIMIT_ENABLED = False
+        # The limiter stays on (it cannot be switched on later); tests that check it lower this.
+        self.TRACKER_LOGIN_RATE_LIMIT = "10000 per minute"
         self.SQLALCHEMY_ENGINE_OPTIONS = {}

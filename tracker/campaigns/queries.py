@@ -1,12 +1,13 @@
 """Reads about campaigns: the countdown, targets, visible campaigns."""
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from tracker.auth.access import ensure_visible
 from tracker.campaigns.models import Campaign, Target
 from tracker.core.errors import NotFound
 from tracker.core.time import today
 from tracker.extensions import db
-from tracker.geo.models import Unit
+from tracker.geo.models import Unit, UnitLevel
 
 
 def countdown(campaign, day):
@@ -27,7 +28,7 @@ def get_campaign_for(user, campaign_id):
     """Return the campaign if ``user`` may see it; raise 404 otherwise."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
-        raise NotFound("Campaign not found.")
+        raise NotFound(_("Campaign not found."))
     ensure_visible(user, campaign.unit, overlapping=True)
     return campaign
 
@@ -74,4 +75,32 @@ def total_target(campaign):
         sa.select(sa.func.coalesce(sa.func.sum(Target.target), 0))
         .join(Unit, Unit.id == Target.unit_id)
         .where(Target.campaign_id == campaign.id, Unit.parent_id == campaign.unit_id)
+    )
+
+
+def children_with_targets(unit, campaign=None):
+    """Return ``[(child, target or None, villages)]`` for the units directly under ``unit``, by name."""
+    village = sa.orm.aliased(Unit)
+    villages = (
+        sa.select(sa.func.count(village.id))
+        .where(village.parent_id == Unit.id, village.level == UnitLevel.village)
+        .correlate(Unit)
+        .scalar_subquery()
+    )
+    joined = sa.and_(Target.unit_id == Unit.id, Target.campaign_id == campaign.id) if campaign else sa.false()
+    rows = db.session.execute(
+        sa.select(Unit, Target.target, villages)
+        .outerjoin(Target, joined)
+        .where(Unit.parent_id == unit.id)
+        .order_by(Unit.name, Unit.code)
+    )
+    return rows.all()
+
+
+def unit_target(campaign, unit):
+    """Return ``unit``'s target in ``campaign`` (the province's total for the province), or None."""
+    if unit.id == campaign.unit_id:
+        return total_target(campaign)
+    return db.session.scalar(
+        sa.select(Target.target).where(Target.campaign_id == campaign.id, Target.unit_id == unit.id)
     )

@@ -1,6 +1,8 @@
 """Event feed input and output."""
 import marshmallow as ma
 
+from tracker.core.routing import MAX_ID
+
 
 class EventSchema(ma.Schema):
     id = ma.fields.Integer()
@@ -14,7 +16,7 @@ class EventSchema(ma.Schema):
 
 
 class EventListArgsSchema(ma.Schema):
-    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_ID))
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
     type = ma.fields.List(ma.fields.String(), metadata={"description": "Only these event types"})
 

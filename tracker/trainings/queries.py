@@ -1,5 +1,6 @@
 """Reads of trainings, always scoped by the reader's unit."""
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from tracker.auth.access import ensure_can, scope_filter
 from tracker.core.errors import NotFound
@@ -14,7 +15,7 @@ def get_training_for(user, training_id):
     """Return the training if it lies in ``user``'s scope; raise 404 otherwise."""
     training = db.session.get(Training, training_id)
     if training is None:
-        raise NotFound("Training not found.")
+        raise NotFound(_("Training not found."))
     ensure_can(user, "trainings.read", training.village)
     return training
 

@@ -3,6 +3,7 @@ import marshmallow as ma
 from flask_babel import gettext as _
 
 from tracker.core.pagination import PageArgsSchema
+from tracker.core.routing import MAX_ID
 from tracker.geo.models import UnitLevel
 from tracker.geo.schemas import UnitField
 from tracker.trainings.models import TrainingStatus
@@ -72,7 +73,7 @@ class TrainingUpdateSchema(ma.Schema):
 
 
 class TrainingCreateSchema(TrainingUpdateSchema):
-    campaign_id = ma.fields.Integer(required=True)
+    campaign_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=MAX_ID))
     village = UnitField(required=True, levels=[UnitLevel.village])
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     topic = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
@@ -90,7 +91,7 @@ class TrainingCancelSchema(ma.Schema):
 
 
 class TrainingListArgsSchema(PageArgsSchema):
-    campaign_id = ma.fields.Integer()
+    campaign_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID))
     unit = UnitField(metadata={"description": "Only trainings in villages under this unit"})
     date = ma.fields.Date(metadata={"description": "Local calendar day (campaign time zone)"})
     status = ma.fields.Enum(TrainingStatus, by_value=True)

@@ -1,0 +1,13 @@
+def test_the_openapi_document_covers_every_api_operation(app, client):
+    document = client.get("/api/v1/openapi.json").json
+    assert document["openapi"].startswith("3.")
+    documented = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint in {"api-docs.openapi_json", "static"}:
+            continue
+        path = rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
+        routed |= {(path, method) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routed and routed <= documented
+    create = document["paths"]["/api/v1/trainings"]["post"]
+    assert "422" in create["responses"] and "201" in create["responses"]
