@@ -1,8 +1,10 @@
 """``flask --app tracker demo`` seeds a realistic province through the domain operations."""
+import functools
 import unicodedata
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from tracker import demo_data
 from tracker.auth.operations import authenticate
@@ -15,8 +17,11 @@ from tracker.trainings.models import Training, TrainingStatus
 
 
 @pytest.fixture
-def seeded(runner):
+def seeded(runner, monkeypatch):
     """Run the demo command once; return its result."""
+    # Hashing is slow on purpose; a cheap method keeps these tests fast and still verifiable.
+    cheap_hash = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
+    monkeypatch.setattr("tracker.auth.models.generate_password_hash", cheap_hash)
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     return result
@@ -87,3 +92,14 @@ def test_demo_refuses_a_second_run_and_changes_nothing(db, runner, seeded):
     assert "already seeded" in result.output
     db.session.expire_all()
     assert [count(db, model) for model in (Unit, Training, Event)] == before
+
+
+def test_demo_reset_wipes_the_database_and_seeds_it_again(db, runner, seeded):
+    runner.invoke(args=["users", "create", "extra.user", "--role", "volunteer", "--unit", "66001",
+                        "--password-stdin"], input="another-password\n")
+    before = [count(db, model) for model in (Unit, Training, Event)]
+    db.session.remove()
+    result = runner.invoke(args=["demo", "--reset"])
+    assert result.exit_code == 0, result.output
+    assert authenticate("extra.user", "another-password") is None
+    assert [count(db, model) for model in (Unit, Training, Event)] == [before[0], before[1], before[2] - 1]

@@ -73,9 +73,18 @@ def demo_command(reset, if_empty):
 def reset_database():
     """Drop every table of the database (``alembic_version`` included) and migrate afresh."""
     db.session.remove()
-    existing = sa.MetaData()
-    existing.reflect(bind=db.engine)
-    existing.drop_all(bind=db.engine)
+    with db.engine.connect() as connection:
+        is_sqlite = connection.dialect.name == "sqlite"
+        if is_sqlite:
+            # SQLite empties a table row by row before dropping it: units point at their
+            # parents with ON DELETE RESTRICT, so the checks must be off meanwhile.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        existing = sa.MetaData()
+        existing.reflect(bind=connection)
+        existing.drop_all(bind=connection)
+        connection.commit()
+        if is_sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
     upgrade()
 
 
