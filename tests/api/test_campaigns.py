@@ -97,3 +97,9 @@ def test_update_campaign_keeps_topics_in_use(users, api_as, dummy_training, dumm
     assert response.json["name"] == "Chiến dịch mới" and response.json["digest_time"] == "05:30"
     assert response.json["deadline"] == "2025-10-25"
     assert count_events("campaign.updated") == 1
+
+
+def test_campaign_list_shows_the_province_campaigns(users, api_as, dummy_campaign, create_unit, create_campaign):
+    create_campaign(unit=create_unit("67", "Tỉnh Khánh Hòa", "province"), name="Khánh Hòa")
+    items = api_as(users["volunteer"]).get("/api/v1/campaigns").json["items"]
+    assert [item["name"] for item in items] == ["100 ngày cao điểm"]

@@ -3,9 +3,10 @@ from flask_login import current_user
 
 from tracker.api.common import protect
 from tracker.campaigns import operations
-from tracker.campaigns.queries import campaign_today, countdown, get_campaign_for
+from tracker.campaigns.queries import campaign_today, campaigns_for, countdown, get_campaign_for
 from tracker.campaigns.schemas import (
     CampaignCreateSchema,
+    CampaignListSchema,
     CampaignSchema,
     CampaignUpdateSchema,
     CountdownArgsSchema,
@@ -16,6 +17,13 @@ from tracker.core.args import Blueprint
 from tracker.extensions import db
 
 bp = protect(Blueprint("api_campaigns", __name__, url_prefix="/api/v1/campaigns", description="Campaigns"))
+
+
+@bp.get("")
+@bp.response(200, CampaignListSchema)
+def list_campaigns():
+    """List the campaigns of your province, newest first."""
+    return {"items": campaigns_for(current_user)}
 
 
 @bp.post("")

@@ -18,4 +18,5 @@ def init_login(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    # "basic": a volunteer whose phone changes network must not be signed out mid-training.
+    login_manager.session_protection = "basic"

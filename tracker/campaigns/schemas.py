@@ -30,6 +30,10 @@ class CampaignSchema(ma.Schema):
     days_total = ma.fields.Integer()
 
 
+class CampaignListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CampaignSchema))
+
+
 class CampaignCreateSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     unit = UnitField(required=True, levels=[UnitLevel.province])
