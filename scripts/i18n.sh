@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin
+mkdir -p tracker/translations
 "$py/pybabel" extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
   --project=tracker -o tracker/translations/messages.pot .
 if [ -f tracker/translations/vi/LC_MESSAGES/messages.po ]; then

@@ -31,7 +31,7 @@ def test_coordinator_schedules_a_training(users, api_as, dummy_campaign, db):
     ({"starts_at": "2025-10-25T23:00:00+07:00", "ends_at": "2025-10-26T01:00:00+07:00"}, "starts_at", "between"),
     ({"topic": "Bóng đá"}, "topic", "topics"),
     ({"village": "6600201"}, "village", "not in your area"),
-    ({"village": "66001"}, "village", "not a village"),
+    ({"village": "66001"}, "village", "not a village / hamlet"),
     ({"village": "nope"}, "village", "Unknown unit"),
     ({"campaign_id": 999}, "campaign_id", "Unknown campaign"),
     ({"starts_at": "2025-08-20T08:00:00"}, "starts_at", ""),

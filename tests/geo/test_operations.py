@@ -68,7 +68,7 @@ def test_bom_and_crlf_are_accepted(db):
 
 @pytest.mark.parametrize(("row", "message_part"), [
     ("6600103,Thôn Mới,village,99999,100", "Unknown parent code 99999"),
-    ("6600103,Thôn Mới,village,66,100", "must be a commune"),
+    ("6600103,Thôn Mới,village,66,100", "must be a commune / ward"),
     ("6600103,,village,66001,100", "name"),
     ("6600103,Thôn Mới,hamlet,66001,100", "level"),
     ("6600103,Thôn Mới,village,66001,-5", "population"),
@@ -92,7 +92,7 @@ def test_changing_the_level_of_a_stored_unit_is_refused(db):
     db.session.commit()
     with pytest.raises(InvalidInput) as caught:
         import_units("code,name,level,parent_code,population\n66001,Ea Kao,province,,\n", user=None)
-    assert "already a commune" in str(caught.value.fields["line 2"])
+    assert "already a commune / ward" in str(caught.value.fields["line 2"])
 
 
 def test_missing_header_columns_are_reported(db):

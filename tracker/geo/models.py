@@ -3,6 +3,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.db import str_enum
@@ -14,6 +15,18 @@ class UnitLevel(enum.StrEnum):
     province = "province"
     commune = "commune"
     village = "village"
+
+    @property
+    def label(self):
+        """The level's name in the user's language."""
+        return LEVEL_LABELS[self]
+
+
+LEVEL_LABELS = {
+    UnitLevel.province: _l("province"),
+    UnitLevel.commune: _l("commune / ward"),
+    UnitLevel.village: _l("village / hamlet / residential group"),
+}
 
 
 #: The level each level's parent must have.

@@ -92,7 +92,7 @@ def _check_tree(rows, stored, user):
 def _row_problem(row, by_code, stored, user):
     existing = stored.get(row["code"])
     if existing is not None and existing.level != row["level"]:
-        return _("%(code)s is already a %(level)s.", code=row["code"], level=existing.level)
+        return _("%(code)s is already a %(level)s.", code=row["code"], level=existing.level.label)
     if user is not None and existing is not None and not existing.is_within(user.unit):
         return _("%(code)s lies outside your area.", code=row["code"])
     parent_code = row["parent_code"]
@@ -107,7 +107,8 @@ def _row_problem(row, by_code, stored, user):
     if parent_level is None:
         return _("Unknown parent code %(code)s.", code=parent_code)
     if parent_level != PARENT_LEVEL[row["level"]]:
-        return _("The parent of a %(level)s must be a %(parent)s.", level=row["level"], parent=PARENT_LEVEL[row["level"]])
+        return _("The parent of a %(level)s must be a %(parent)s.", level=row["level"].label,
+                 parent=PARENT_LEVEL[row["level"]].label)
     if user is not None and not _parent_in_scope(parent_code, by_code, stored, user):
         return _("%(code)s lies outside your area.", code=row["code"])
     return None

@@ -45,3 +45,10 @@ def get_units_by_codes(codes):
             (unit.code, unit) for unit in db.session.scalars(sa.select(Unit).where(Unit.code.in_(chunk)))
         )
     return found
+
+
+def ancestors(unit):
+    """Return the units above ``unit``, from the root down (for breadcrumbs)."""
+    codes = unit.path.strip("/").split("/")[:-1]
+    found = get_units_by_codes(codes)
+    return [found[code] for code in codes if code in found]

@@ -22,7 +22,7 @@ class UnitField(ma.fields.String):
             raise ma.ValidationError(_("Unknown unit: %(code)s.", code=code))
         if self.levels and unit.level not in self.levels:
             raise ma.ValidationError(
-                _("%(code)s is not a %(level)s.", code=code, level=" / ".join(self.levels))
+                _("%(code)s is not a %(level)s.", code=code, level=" / ".join(str(level.label) for level in self.levels))
             )
         return unit
 

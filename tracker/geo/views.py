@@ -1,4 +1,72 @@
-"""HTML pages."""
-from flask import Blueprint
+"""HTML pages: the unit tree within the user's scope, and the CSV import for admins."""
+import marshmallow as ma
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker.auth.access import ensure_can, ensure_visible
+from tracker.campaigns.queries import children_with_targets, current_campaign_for, unit_target
+from tracker.core.args import load
+from tracker.core.errors import InvalidInput, NotFound
+from tracker.core.views import refused
+from tracker.extensions import db
+from tracker.geo import operations
+from tracker.geo.models import UnitLevel
+from tracker.geo.queries import ancestors, get_unit
 
 bp = Blueprint("geo", __name__)
+
+
+class UnitsFileSchema(ma.Schema):
+    """The upload form of the units CSV."""
+
+    file = ma.fields.Raw(required=True, metadata={"type": "file"})
+
+
+@bp.get("/units")
+@login_required
+def units():
+    """The user's own unit."""
+    return _render_unit(current_user.unit.code)
+
+
+@bp.get("/units/<code>")
+@login_required
+def unit_page(code):
+    """A unit, the path to it and the units directly under it."""
+    return _render_unit(code)
+
+
+def _render_unit(code, errors=None, status=200):
+    ensure_can(current_user, "progress.read")
+    unit = get_unit(code)
+    if unit is None:
+        raise NotFound(_("Unit not found."))
+    ensure_visible(current_user, unit)
+    campaign = current_campaign_for(current_user)
+    crumbs = [above for above in ancestors(unit) if above.is_within(current_user.unit)]
+    return render_template(
+        "geo/unit.html", unit=unit, crumbs=crumbs, campaign=campaign,
+        target=unit_target(campaign, unit) if campaign else None,
+        children=children_with_targets(unit, campaign), errors=errors or {},
+        show_villages=unit.level == UnitLevel.province,
+    ), status
+
+
+@bp.post("/units/import")
+@login_required
+def import_units():
+    """Create or update units from an uploaded CSV file (admins); all rows or none."""
+    ensure_can(current_user, "units.import")
+    try:
+        upload = load(UnitsFileSchema(), "files")["file"]
+        result = operations.import_units(upload.read(), user=current_user)
+        db.session.commit()
+    except InvalidInput as error:
+        errors = refused(error)
+        if "file" in errors:
+            errors["_schema"] = [_("Choose a CSV file to import.")]
+        return _render_unit(current_user.unit.code, errors=errors, status=422)
+    flash(_("Units imported: %(created)d created, %(updated)d updated.", **result), "success")
+    return redirect(url_for("geo.units"))
+
