@@ -26,7 +26,6 @@ from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
 from tracker.geo.operations import COLUMNS, import_units
 from tracker.geo.queries import get_units_by_codes
-from tracker.trainings.models import Training
 from tracker.trainings.operations import cancel_training, schedule_training
 
 #: The seed of the generator: change it for another, equally plausible province.
@@ -55,7 +54,8 @@ def demo_command(reset, if_empty):
         upgrade()
     if is_seeded():
         if if_empty:
-            click.echo("Dữ liệu đã có sẵn — already seeded; nothing changed.")
+            click.echo("Dữ liệu đã có sẵn — already seeded; nothing changed. "
+                       f"Sign in at {LOGIN_URL} (demo accounts: see README.md).")
             return
         raise click.ClickException(
             "Cơ sở dữ liệu đã có dữ liệu — the database already holds data; nothing changed. "
@@ -102,7 +102,7 @@ def seed_demo(*, seed=SEED, now=None):
     campaign = seed_campaign(units[names.PROVINCE_CODE], admin, now=now)
     villages = sorted((unit for unit in units.values() if unit.level == UnitLevel.village),
                       key=lambda unit: unit.code)
-    trainings = seed_trainings(campaign, villages, admin, rng, now=now)
+    trainings = seed_trainings(campaign, villages, admin, rng)
     return {"province": units[names.PROVINCE_CODE], "campaign": campaign, "units": units,
             "trainings": trainings, "users": users, "now": now or utcnow()}
 
@@ -156,7 +156,7 @@ def seed_campaign(province, admin, *, now=None):
     return campaign
 
 
-def seed_trainings(campaign, villages, admin, rng, *, now=None):
+def seed_trainings(campaign, villages, admin, rng):
     """Schedule trainings over past and coming days, then cancel a few; return them."""
     day_zero = campaign.start_date + timedelta(days=TODAY_DAY_NUMBER - 1)
     taken = set()
