@@ -1,4 +1,202 @@
-"""HTML pages."""
-from flask import Blueprint
+"""HTML pages: the dashboard, campaigns, their settings and targets."""
+from datetime import timedelta
+
+import marshmallow as ma
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker.auth.access import can, ensure_can
+from tracker.campaigns import operations
+from tracker.campaigns.queries import (
+    campaign_today,
+    campaigns_for,
+    children_with_targets,
+    countdown,
+    current_campaign_for,
+    get_campaign_for,
+    total_target,
+    unit_target,
+)
+from tracker.campaigns.schemas import DEFAULT_TOPICS, CampaignCreateSchema, CampaignUpdateSchema, TargetsUpdateSchema
+from tracker.core.errors import AppError
+from tracker.core.time import DEFAULT_TIMEZONE
+from tracker.core.views import load_form, refused
+from tracker.extensions import db
+from tracker.geo.models import UnitLevel
+from tracker.geo.queries import list_units_under
+from tracker.trainings.queries import count_by_status, page_trainings
 
 bp = Blueprint("campaigns", __name__)
+
+
+class CampaignFormMixin:
+    """The campaign form: topics one per line; blank optional fields take their defaults."""
+
+    @ma.pre_load
+    def read_form(self, data, **kwargs):
+        """Split the topics textarea into a list and read blank fields."""
+        data = {key: data[key] for key in data}
+        if "topics" in data:
+            texts = data["topics"] if isinstance(data["topics"], list) else [data["topics"]]
+            data["topics"] = [line.strip() for text in texts for line in str(text).splitlines() if line.strip()]
+        for key in ("timezone", "digest_time"):
+            if data.get(key) == "":
+                del data[key]
+        if data.get("target") == "":
+            data["target"] = None
+        return data
+
+
+class CampaignFormSchema(CampaignFormMixin, CampaignCreateSchema):
+    pass
+
+
+class CampaignSettingsFormSchema(CampaignFormMixin, CampaignUpdateSchema):
+    pass
+
+
+class TargetsFormSchema(TargetsUpdateSchema):
+    """The targets table: one ``target-<code>`` input per commune; blank inputs are left alone."""
+
+    @ma.pre_load
+    def read_table(self, data, **kwargs):
+        """Turn the table's inputs into ``{"targets": [{"unit", "target"}]}``."""
+        self.codes = [key[7:] for key in data if key.startswith("target-") and str(data[key]).strip()]
+        return {"targets": [{"unit": code, "target": data[f"target-{code}"].strip()} for code in self.codes]}
+
+    def handle_error(self, error, data, **kwargs):
+        """Report messages by input (``target-<code>``) rather than by list position."""
+        rows = error.messages.get("targets") if isinstance(error.messages, dict) else None
+        if isinstance(rows, dict):
+            raise ma.ValidationError({
+                f"target-{self.codes[index]}": [text for messages in row.values() for text in messages]
+                for index, row in rows.items()
+            })
+        if rows is not None:
+            raise ma.ValidationError({"_schema": [_("Enter at least one target.")]})
+
+
+class RateFormSchema(TargetsUpdateSchema):
+    """The "rate of population" form, in percent."""
+
+    @ma.pre_load
+    def read_percent(self, data, **kwargs):
+        """Turn ``percent`` (e.g. ``70``) into ``rate`` (0.7)."""
+        text = str(data.get("percent") or "").strip().replace(",", ".")
+        try:
+            return {"rate": float(text) / 100}
+        except ValueError:
+            return {"rate": text}
+
+    def handle_error(self, error, data, **kwargs):
+        """Speak of percent, as the form does."""
+        raise ma.ValidationError({"percent": [_("Enter a percentage above 0 and at most 100.")]})
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    """The current campaign for the user's unit: countdown, trainings and the units below."""
+    if not can(current_user, "progress.read"):
+        return redirect(url_for("trainings.list_trainings"))
+    campaign = current_campaign_for(current_user)
+    if campaign is None:
+        return render_template("campaigns/dashboard.html", campaign=None,
+                               units=children_with_targets(current_user.unit))
+    today = campaign_today(campaign)
+    days = [today, today + timedelta(days=1)]
+    return render_template(
+        "campaigns/dashboard.html",
+        campaign=campaign,
+        today=today,
+        countdown=countdown(campaign, today),
+        counts=count_by_status(current_user, campaign=campaign),
+        upcoming=[(day, *page_trainings(current_user, campaign=campaign, day=day, limit=8)) for day in days],
+        units=children_with_targets(current_user.unit, campaign),
+        target=unit_target(campaign, current_user.unit),
+    )
+
+
+@bp.get("/campaigns")
+@login_required
+def list_campaigns():
+    """The campaigns covering the user's area."""
+    ensure_can(current_user, "progress.read")
+    return render_template("campaigns/list.html", campaigns=campaigns_for(current_user))
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@login_required
+def new_campaign():
+    """Create a campaign for a province (admins)."""
+    ensure_can(current_user, "campaigns.manage")
+    form, errors = {"topics": "\n".join(DEFAULT_TOPICS), "timezone": DEFAULT_TIMEZONE, "digest_time": "06:00"}, {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            campaign = operations.create_campaign(load_form(CampaignFormSchema()), user=current_user)
+            db.session.commit()
+        except AppError as error:
+            errors = refused(error)
+        else:
+            flash(_("The campaign was created. Set its targets next."), "success")
+            return redirect(url_for("campaigns.campaign_targets", campaign_id=campaign.id))
+    provinces = list_units_under(current_user.unit, level=UnitLevel.province, include_self=True)
+    return render_template("campaigns/new.html", form=form, errors=errors, provinces=provinces), 422 if errors else 200
+
+
+@bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"])
+@login_required
+def campaign_page(campaign_id):
+    """A campaign's settings; admins change them here."""
+    ensure_can(current_user, "progress.read")
+    campaign = get_campaign_for(current_user, campaign_id)
+    form, errors = _settings_form(campaign), {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            operations.update_campaign(campaign, load_form(CampaignSettingsFormSchema()), user=current_user)
+            db.session.commit()
+        except AppError as error:
+            errors = refused(error)
+        else:
+            flash(_("The campaign settings were saved."), "success")
+            return redirect(url_for("campaigns.campaign_page", campaign_id=campaign.id))
+    return render_template(
+        "campaigns/campaign.html", campaign=campaign, form=form, errors=errors,
+        total=total_target(campaign), countdown=countdown(campaign, campaign_today(campaign)),
+    ), 422 if errors else 200
+
+
+def _settings_form(campaign):
+    return {
+        "name": campaign.name, "start_date": campaign.start_date.isoformat(),
+        "deadline": campaign.deadline.isoformat(), "timezone": campaign.timezone,
+        "digest_time": campaign.digest_time.strftime("%H:%M"), "target": campaign.target,
+        "topics": "\n".join(campaign.topics),
+    }
+
+
+@bp.route("/campaigns/<int:campaign_id>/targets", methods=["GET", "POST"])
+@login_required
+def campaign_targets(campaign_id):
+    """Targets by commune: typed one by one, or derived as a rate of population (admins)."""
+    campaign = get_campaign_for(current_user, campaign_id)
+    ensure_can(current_user, "campaigns.manage", campaign.unit, overlapping=True)
+    form, errors = {}, {}
+    if request.method == "POST":
+        form = request.form
+        schema = RateFormSchema() if "percent" in form else TargetsFormSchema()
+        try:
+            operations.set_targets(campaign, load_form(schema), user=current_user)
+            db.session.commit()
+        except AppError as error:
+            errors = refused(error)
+        else:
+            flash(_("The targets were saved."), "success")
+            return redirect(url_for("campaigns.campaign_targets", campaign_id=campaign.id))
+    return render_template(
+        "campaigns/targets.html", campaign=campaign, form=form, errors=errors,
+        rows=children_with_targets(campaign.unit, campaign), total=total_target(campaign),
+    ), 422 if errors else 200

@@ -4,6 +4,9 @@ Instants are stored in UTC; templates show them in the campaign's time zone thro
 filters here (``|local_time(tz)``, ``|local_datetime(tz)``), formatted the local way by
 Flask-Babel.
 """
+import itertools
+from datetime import datetime
+
 from flask import current_app
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_babel import lazy_gettext as _l
@@ -20,7 +23,19 @@ ROLE_LABELS = {
     "volunteer": _l("Volunteer"),
 }
 LEVEL_LABELS = {"province": _l("Province"), "commune": _l("Commune"), "village": _l("Village")}
-LABELS = {"status": STATUS_LABELS, "role": ROLE_LABELS, "level": LEVEL_LABELS}
+EVENT_LABELS = {
+    "unit.imported": _l("Units imported"),
+    "campaign.created": _l("Campaign created"),
+    "campaign.updated": _l("Campaign changed"),
+    "campaign.targets_set": _l("Targets set"),
+    "training.scheduled": _l("Training planned"),
+    "training.updated": _l("Training changed"),
+    "training.cancelled": _l("Training cancelled"),
+    "user.created": _l("User created"),
+}
+LABELS = {"status": STATUS_LABELS, "role": ROLE_LABELS, "level": LEVEL_LABELS, "event": EVENT_LABELS}
+#: Longest payload summary shown in lists.
+SUMMARY_LENGTH = 240
 
 
 def _zone(tz_name):
@@ -65,12 +80,48 @@ def label(value, kind):
     return LABELS[kind].get(key, key)
 
 
-def _template_globals():
-    return {
-        "can": can,
-        "current_user": current_user,
-        "current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
-    }
+def payload_summary(payload, tz_name=None):
+    """Summarise an event payload in one line: changes as ``key: before → after``."""
+    def show(value):
+        if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and "T" in value:
+            try:
+                return local_datetime(datetime.fromisoformat(value), tz_name)
+            except ValueError:
+                return value
+        return "—" if value in (None, "") else str(value)
+
+    payload = payload or {}
+    if isinstance(payload.get("changes"), dict):
+        parts = [f"{key}: {show(change[0])} → {show(change[1])}" for key, change in payload["changes"].items()
+                 if isinstance(change, list) and len(change) == 2]
+    else:
+        parts = [f"{key}: {show(value)}" for key, value in payload.items() if not isinstance(value, (dict, list))]
+    text = "; ".join(parts)
+    return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
+
+
+def options(items, value=None, text=None, group=None, labels=None):
+    """Turn objects into ``[(value, text)]`` for a select; with ``group``, ``[(label, [...])]``.
+
+    Attributes may be dotted (``parent.name``); without ``value`` the items are plain strings.
+    With ``labels`` (a kind of :func:`label`) the text is the value's translated label.
+    Grouping keeps the items' order, so sort them by the group first.
+    """
+    def pick(item, attr):
+        for part in attr.split(".") if attr else ():
+            item = getattr(item, part)
+        return item
+
+    pairs = [(pick(item, value), label(pick(item, value), labels) if labels else pick(item, text or value),
+              pick(item, group)) for item in items]
+    if group is None:
+        return [(key, label) for key, label, _group in pairs]
+    return [(name, [(key, label) for key, label, _group in rows])
+            for name, rows in itertools.groupby(pairs, key=lambda pair: pair[2])]
+
+
+def _request_values():
+    return {"current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])}
 
 
 def init_templating(app):
@@ -82,7 +133,11 @@ def init_templating(app):
         day=day,
         number=number,
         label=label,
+        options=options,
+        payload_summary=payload_summary,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.context_processor(_template_globals)
+    # Globals, not context values: imported macros see them too.
+    app.jinja_env.globals.update(can=can, current_user=current_user)
+    app.context_processor(_request_values)

@@ -1,7 +1,47 @@
-"""Pages that belong to no domain: the start page and the language switch."""
-from flask import Blueprint, current_app, redirect, request, session, url_for
+"""Pages that belong to no domain (the start page, the language switch) and what every HTML
+view shares: loading a form post and handing a refused one back to its form."""
+import marshmallow as ma
+from flask import Blueprint, current_app, redirect, session, url_for
+from flask_babel import gettext as _
+
+from tracker.core.args import load
+from tracker.extensions import db
 
 bp = Blueprint("core", __name__)
+
+
+def load_form(schema):
+    """Load the posted form with ``schema``, ignoring fields it does not know (the CSRF token)."""
+    schema.unknown = ma.EXCLUDE
+    return load(schema, "form")
+
+
+class DropBlanks:
+    """Mixin for form and query schemas: empty values (``?status=``) count as not given."""
+
+    @ma.pre_load
+    def drop_blanks(self, data, **kwargs):
+        """Leave out blank values so that defaults apply."""
+        return {key: data[key] for key in data if data[key] not in ("", [""])}
+
+
+def refused(error):
+    """Roll back a refused form post; return its messages by field, with the summary."""
+    db.session.rollback()
+    fields = dict(error.fields)
+    fields.setdefault("_schema", [error.message])
+    return fields
+
+
+class LanguageFormSchema(ma.Schema):
+    lang = ma.fields.String(required=True)
+    next = ma.fields.String(load_default="")
+
+    @ma.validates("lang")
+    def validate_lang(self, value, **kwargs):
+        """Only the languages the app ships."""
+        if value not in current_app.config["TRACKER_LANGUAGES"]:
+            raise ma.ValidationError(_("Unknown language."))
 
 
 @bp.get("/")
@@ -13,8 +53,7 @@ def index():
 @bp.post("/language")
 def set_language():
     """Remember the chosen language for this browser session."""
-    lang = request.form.get("lang")
-    if lang in current_app.config["TRACKER_LANGUAGES"]:
-        session["lang"] = lang
-    target = request.form.get("next") or ""
+    data = load_form(LanguageFormSchema())
+    session["lang"] = data["lang"]
+    target = data["next"]
     return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("core.index"))

@@ -51,3 +51,16 @@ def latest_events_for(user, *, limit=100, before=None, types=None):
 def event_types():
     """Return the event types present in the log."""
     return db.session.scalars(sa.select(Event.type).distinct().order_by(Event.type)).all()
+
+
+def events_about(user, subject, *, unit=None, limit=50):
+    """Return the newest events about ``subject`` that ``user`` may read, newest first.
+
+    Give the subject's ``unit`` when it is known: the search then uses the (unit, id) index.
+    """
+    stmt = events_for(user).where(
+        Event.subject_type == type(subject).__name__.lower(), Event.subject_id == str(subject.id)
+    )
+    if unit is not None:
+        stmt = stmt.where(Event.unit_id == unit.id)
+    return db.session.scalars(stmt.order_by(None).order_by(Event.id.desc()).limit(limit)).all()

@@ -52,3 +52,16 @@ def ancestors(unit):
     codes = unit.path.strip("/").split("/")[:-1]
     found = get_units_by_codes(codes)
     return [found[code] for code in codes if code in found]
+
+
+def list_units_under(unit, *, level=None, include_self=False):
+    """Return the units under ``unit`` (optionally of one ``level``), by path."""
+    return db.session.scalars(units_under(unit, level=level, include_self=include_self)).all()
+
+
+def list_villages(unit, *, within=None):
+    """Return the villages in ``unit`` (and in ``within``), their communes loaded, by path."""
+    stmt = villages_under(unit).options(sa.orm.selectinload(Unit.parent))
+    if within is not None:
+        stmt = stmt.where(Unit.path.startswith(within.path, autoescape=True))
+    return db.session.scalars(stmt).all()

@@ -1,8 +1,11 @@
 """Reads of trainings, always scoped by the reader's unit."""
+from datetime import date, timedelta
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from tracker.auth.access import ensure_can, scope_filter
+from tracker.auth.models import User
 from tracker.core.errors import NotFound
 from tracker.core.pagination import paginate
 from tracker.core.time import DEFAULT_TIMEZONE, day_bounds
@@ -57,3 +60,32 @@ def topics_in_use(campaign):
     return db.session.scalars(
         sa.select(Training.topic).where(Training.campaign_id == campaign.id).distinct()
     ).all()
+
+
+def count_by_day(user, campaign, first, last, *, unit=None):
+    """Return ``{local day: {status: count}}`` of visible trainings from ``first`` to ``last``.
+
+    Counted in SQL: each start is bucketed by the UTC bounds of the campaign's local days, which
+    is exact on every database (no time-zone arithmetic in SQL).
+    """
+    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    bounds = [day_bounds(day, campaign.timezone) for day in days]
+    trainings = (
+        trainings_for(user, campaign=campaign, unit=unit)
+        .where(Training.starts_at >= bounds[0][0], Training.starts_at < bounds[-1][1])
+        .subquery()
+    )
+    local_day = sa.case(*[(trainings.c.starts_at < end, day.isoformat()) for day, (_start, end) in zip(days, bounds)])
+    by_day = sa.select(local_day.label("day"), trainings.c.status).subquery()
+    rows = db.session.execute(
+        sa.select(by_day.c.day, by_day.c.status, sa.func.count()).group_by(by_day.c.day, by_day.c.status)
+    )
+    counts = {}
+    for day, status, count in rows:
+        counts.setdefault(date.fromisoformat(day), {})[TrainingStatus(status)] = count
+    return counts
+
+
+def creator_of(training):
+    """Return the user who planned ``training``, or None."""
+    return db.session.get(User, training.created_by_id) if training.created_by_id else None

@@ -1,4 +1,229 @@
-"""HTML pages."""
-from flask import Blueprint
+"""HTML pages: trainings by day and by month, the training page, and the plan/edit/cancel forms."""
+import calendar as cal
+from datetime import timedelta
+
+import marshmallow as ma
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker.auth.access import can, ensure_can, ensure_visible
+from tracker.campaigns.queries import campaign_today, current_campaign_for, get_campaign_for
+from tracker.core.args import load
+from tracker.core.errors import AppError, NotFound
+from tracker.core.time import combine_local, local
+from tracker.core.views import DropBlanks, load_form, refused
+from tracker.events.queries import events_about
+from tracker.extensions import db
+from tracker.geo.models import UnitLevel
+from tracker.geo.queries import list_units_under, list_villages
+from tracker.geo.schemas import UnitField
+from tracker.trainings import operations
+from tracker.trainings.queries import count_by_day, creator_of, get_training_for, page_trainings
+from tracker.trainings.schemas import TrainingCancelSchema, TrainingCreateSchema, TrainingListArgsSchema
 
 bp = Blueprint("trainings", __name__)
+
+
+class TrainingFilterSchema(DropBlanks, TrainingListArgsSchema):
+    """The filters of the day list; empty selects mean "all"."""
+
+
+class CalendarArgsSchema(DropBlanks, ma.Schema):
+    month = ma.fields.Date(format="%Y-%m")
+    unit = UnitField()
+    campaign_id = ma.fields.Integer()
+
+
+class NewTrainingArgsSchema(DropBlanks, ma.Schema):
+    campaign_id = ma.fields.Integer()
+    date = ma.fields.Date()
+
+
+class TrainingFormSchema(TrainingCreateSchema):
+    """The training form: a local day with start and end times in the campaign's time zone."""
+
+    class Meta:
+        exclude = ("campaign_id", "starts_at", "ends_at")
+
+    date = ma.fields.Date(required=True)
+    start_time = ma.fields.Time(required=True)
+    end_time = ma.fields.Time(required=True)
+
+    def __init__(self, campaign, **kwargs):
+        super().__init__(**kwargs)
+        self.campaign = campaign
+
+    @ma.validates_schema
+    def validate_times(self, data, **kwargs):
+        """The end comes after the start, on the same day."""
+        if "start_time" in data and "end_time" in data and data["end_time"] <= data["start_time"]:
+            raise ma.ValidationError(_("The end must be after the start."), "end_time")
+
+    @ma.post_load
+    def to_instants(self, data, **kwargs):
+        """Turn the local day and times into aware ``starts_at`` and ``ends_at``."""
+        day, zone = data.pop("date"), self.campaign.timezone
+        data["starts_at"] = combine_local(day, data.pop("start_time"), zone)
+        data["ends_at"] = combine_local(day, data.pop("end_time"), zone)
+        data["campaign_id"] = self.campaign.id
+        return data
+
+
+def _campaign(campaign_id=None):
+    """The campaign asked for, else the user's current one; 404 when there is none."""
+    campaign = get_campaign_for(current_user, campaign_id) if campaign_id else current_campaign_for(current_user)
+    if campaign is None:
+        raise NotFound(_("There is no campaign for your area yet."))
+    return campaign
+
+
+@bp.get("/trainings")
+@login_required
+def list_trainings():
+    """The trainings of one local day (default today), filtered by unit and status."""
+    ensure_can(current_user, "trainings.read")
+    args = load(TrainingFilterSchema(), "query")
+    campaign = _campaign(args.get("campaign_id"))
+    day = args.get("date") or campaign_today(campaign)
+    if args.get("unit"):
+        ensure_visible(current_user, args["unit"])
+    trainings, cursor = page_trainings(
+        current_user, campaign=campaign, unit=args.get("unit"), day=day, status=args.get("status"),
+        cursor=args.get("cursor"), limit=args["limit"],
+    )
+    return render_template(
+        "trainings/list.html", campaign=campaign, day=day, trainings=trainings, cursor=cursor,
+        unit=args.get("unit"), status=args.get("status"), unit_options=_unit_options(args.get("unit")),
+        today=campaign_today(campaign), one_day=timedelta(days=1),
+    )
+
+
+@bp.get("/trainings/calendar")
+@login_required
+def calendar():
+    """A month of trainings with the number on each day."""
+    ensure_can(current_user, "trainings.read")
+    args = load(CalendarArgsSchema(), "query")
+    campaign = _campaign(args.get("campaign_id"))
+    today = campaign_today(campaign)
+    month = args.get("month") or today.replace(day=1)
+    if args.get("unit"):
+        ensure_visible(current_user, args["unit"])
+    weeks = cal.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    counts = count_by_day(current_user, campaign, weeks[0][0], weeks[-1][-1], unit=args.get("unit"))
+    return render_template(
+        "trainings/calendar.html", campaign=campaign, month=month, weeks=weeks, counts=counts, today=today,
+        focus=today if today.replace(day=1) == month else month,
+        unit=args.get("unit"), unit_options=_unit_options(args.get("unit")),
+        previous=(month - timedelta(days=1)).replace(day=1), next=(month + timedelta(days=32)).replace(day=1),
+    )
+
+
+def _unit_options(selected):
+    """Communes of the user's area, and the villages of the chosen (or the user's) commune."""
+    scope = current_user.unit
+    commune = selected.parent if selected is not None and selected.level == UnitLevel.village else selected
+    if scope.level == UnitLevel.commune:
+        commune = scope
+    villages = list_units_under(commune, level=UnitLevel.village) if commune else []
+    if scope.level != UnitLevel.province:
+        return [(village.code, village.name) for village in villages]
+    options = []
+    for unit in list_units_under(scope, level=UnitLevel.commune):
+        options.append((unit.code, unit.name))
+        if commune is not None and unit.id == commune.id:
+            options.extend((village.code, "\u2003" + village.name) for village in villages)
+    return options
+
+
+@bp.route("/trainings/new", methods=["GET", "POST"])
+@login_required
+def new_training():
+    """Plan a training in a village (coordinators and admins)."""
+    ensure_can(current_user, "trainings.manage")
+    args = load(NewTrainingArgsSchema(), "query")
+    campaign = _campaign(args.get("campaign_id"))
+    day = args.get("date") or campaign_today(campaign)
+    form, errors = {"date": day.isoformat(), "start_time": "08:00", "end_time": "10:00"}, {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            training = operations.schedule_training(load_form(TrainingFormSchema(campaign)), user=current_user)
+            db.session.commit()
+        except AppError as error:
+            errors = refused(error)
+        else:
+            flash(_("The training was planned."), "success")
+            return redirect(url_for("trainings.training_page", training_id=training.id))
+    return _render_form(campaign, None, form, errors)
+
+
+@bp.route("/trainings/<int:training_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_training(training_id):
+    """Change a training's details; a held training keeps its check-ins."""
+    training = get_training_for(current_user, training_id)
+    ensure_can(current_user, "trainings.manage", training.village)
+    form, errors = _form_values(training), {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            data = load_form(TrainingFormSchema(training.campaign))
+            operations.update_training(training, data, user=current_user)
+            db.session.commit()
+        except AppError as error:
+            errors = refused(error)
+        else:
+            flash(_("The training was saved."), "success")
+            return redirect(url_for("trainings.training_page", training_id=training.id))
+    return _render_form(training.campaign, training, form, errors)
+
+
+def _render_form(campaign, training, form, errors):
+    villages = list_villages(current_user.unit, within=campaign.unit)
+    return render_template(
+        "trainings/form.html", campaign=campaign, training=training, form=form, errors=errors, villages=villages,
+    ), 422 if errors else 200
+
+
+def _form_values(training):
+    """The training as the form shows it: local day and times in the campaign's time zone."""
+    starts, ends = (local(at, training.campaign.timezone) for at in (training.starts_at, training.ends_at))
+    return {
+        "village": training.village.code, "title": training.title, "topic": training.topic,
+        "date": starts.date().isoformat(), "start_time": starts.strftime("%H:%M"), "end_time": ends.strftime("%H:%M"),
+        "place": training.place or "", "trainer": training.trainer or "", "capacity": training.capacity or "",
+    }
+
+
+@bp.get("/trainings/<int:training_id>")
+@login_required
+def training_page(training_id):
+    """Everything about a training, with its history."""
+    training = get_training_for(current_user, training_id)
+    history = events_about(current_user, training, unit=training.village) if can(current_user, "events.read") else None
+    return render_template("trainings/training.html", training=training, history=history,
+                           creator=creator_of(training), tz=training.campaign.timezone)
+
+
+@bp.route("/trainings/<int:training_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_training(training_id):
+    """Ask for a reason and confirmation, then cancel; check-ins already recorded are kept."""
+    training = get_training_for(current_user, training_id)
+    ensure_can(current_user, "trainings.manage", training.village)
+    form, errors = {}, {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            data = load_form(TrainingCancelSchema())
+            operations.cancel_training(training, reason=data["reason"], user=current_user)
+            db.session.commit()
+        except AppError as error:
+            errors = refused(error)
+        else:
+            flash(_("The training was cancelled."), "success")
+            return redirect(url_for("trainings.training_page", training_id=training.id))
+    return render_template("trainings/cancel.html", training=training, form=form, errors=errors,
+                           tz=training.campaign.timezone), 422 if errors else 200
