@@ -26,8 +26,13 @@ class DropBlanks:
 
 
 def refused(error):
-    """Roll back a refused form post; return its messages by field, with the summary."""
+    """Roll back a refused form post; return its messages by field, with the summary.
+
+    Refusals that are not about the input (403, 404) are raised again for the error page.
+    """
     db.session.rollback()
+    if error.status in (401, 403, 404):
+        raise error
     fields = dict(error.fields)
     fields.setdefault("_schema", [error.message])
     return fields
