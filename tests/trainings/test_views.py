@@ -145,6 +145,12 @@ def test_invalid_plan_rerenders_with_the_message_and_writes_nothing(client, db, 
     assert _count(db) == 0 and count_events() == 0
 
 
+def test_time_order_is_reported_beside_other_field_errors(client, users, login, dummy_campaign):
+    login(users["coordinator"])
+    page = client.post("/trainings/new", data=FORM | {"end_time": "07:00", "capacity": "0"}).get_data(as_text=True)
+    assert "The end must be after the start." in page and "Must be greater than or equal to 1" in page
+
+
 @pytest.mark.parametrize("role", ["committee", "volunteer"])
 def test_only_coordinators_and_admins_plan(client, db, users, login, dummy_campaign, role):
     login(users[role])

@@ -54,7 +54,7 @@ class TrainingFormSchema(TrainingCreateSchema):
         super().__init__(**kwargs)
         self.campaign = campaign
 
-    @ma.validates_schema
+    @ma.validates_schema(skip_on_field_errors=False)
     def validate_times(self, data, **kwargs):
         """The end comes after the start, on the same day."""
         if "start_time" in data and "end_time" in data and data["end_time"] <= data["start_time"]:
