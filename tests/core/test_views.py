@@ -104,3 +104,17 @@ def test_form_posts_with_the_csrf_token_go_through(client, users, csrf_enabled):
     token = _token(client.get("/dashboard").get_data(as_text=True))
     assert client.post("/language", data={"lang": "en", "next": "/", "csrf_token": token}).status_code == 302
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+
+
+def test_an_unexpected_failure_shows_a_bare_500_page(client, users, login, monkeypatch):
+    from tracker.events import views
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "event_types", broken)
+    login(users["admin"])
+    response = client.get("/events")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in page and "boom" not in page and "Sign out" not in page
