@@ -5,13 +5,14 @@ from tracker.campaigns.operations import create_campaign
 from tracker.core.errors import AppError
 from tracker.events import operations as events
 from tracker.events.models import Event
-from tracker.trainings.operations import cancel_training, schedule_training
 from tracker.trainings.models import Training
+from tracker.trainings.operations import cancel_training, schedule_training
 
 
 def _schedule(campaign, user, village="6600101", **change):
-    from tracker.geo.queries import get_unit
     from datetime import datetime
+
+    from tracker.geo.queries import get_unit
     data = {"campaign_id": campaign.id, "village": get_unit(village), "title": "Buổi học", "topic": "VNeID",
             "starts_at": datetime.fromisoformat("2025-08-20T08:00:00+07:00"),
             "ends_at": datetime.fromisoformat("2025-08-20T10:00:00+07:00"),

@@ -1,6 +1,6 @@
 """Trainings by day and by month, the training page and the plan / edit / cancel forms."""
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -117,8 +117,8 @@ def test_coordinator_plans_a_training_in_local_time(client, db, users, login, du
     response = client.post(f"/trainings/new?campaign_id={dummy_campaign.id}", data=FORM)
     training = db.session.scalar(sa.select(Training))
     assert response.status_code == 302 and response.headers["Location"] == f"/trainings/{training.id}"
-    assert training.starts_at == datetime(2025, 8, 21, 1, 0, tzinfo=timezone.utc)
-    assert training.ends_at == datetime(2025, 8, 21, 3, 30, tzinfo=timezone.utc)
+    assert training.starts_at == datetime(2025, 8, 21, 1, 0, tzinfo=UTC)
+    assert training.ends_at == datetime(2025, 8, 21, 3, 30, tzinfo=UTC)
     assert (training.place, training.trainer, training.capacity) == ("Nhà văn hóa", None, 40)
     assert training.created_by_id == users["coordinator"].id
     assert count_events("training.scheduled") == 1
@@ -204,7 +204,7 @@ def test_coordinator_edits_a_training(client, db, users, login, dummy_training, 
     assert "The training was saved." in response.get_data(as_text=True)
     db.session.refresh(dummy_training)
     assert dummy_training.title == "Buổi chiều"
-    assert dummy_training.starts_at == datetime(2025, 8, 20, 7, tzinfo=timezone.utc)
+    assert dummy_training.starts_at == datetime(2025, 8, 20, 7, tzinfo=UTC)
     assert count_events("training.updated") == 1
     assert "Training changed" in client.get(f"/trainings/{dummy_training.id}").get_data(as_text=True)
 

@@ -3,7 +3,12 @@ from flask_login import current_user
 
 from tracker.api.common import protect
 from tracker.campaigns import operations
-from tracker.campaigns.queries import campaign_today, campaigns_for, countdown, get_campaign_for
+from tracker.campaigns.queries import (
+    campaign_today,
+    campaigns_for,
+    countdown,
+    get_campaign_for,
+)
 from tracker.campaigns.schemas import (
     CampaignCreateSchema,
     CampaignListSchema,

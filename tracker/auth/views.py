@@ -1,7 +1,15 @@
 """Login and logout pages, and the user accounts admins manage."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -10,8 +18,9 @@ from tracker.auth.access import ensure_can
 from tracker.auth.models import Role
 from tracker.auth.queries import users_for
 from tracker.auth.schemas import LoginSchema, UserCreateSchema
+from tracker.core.args import load
 from tracker.core.errors import AppError, InvalidInput
-from tracker.core.views import load_form, refused
+from tracker.core.views import refused
 from tracker.extensions import db, limiter
 from tracker.geo.models import UnitLevel
 from tracker.geo.queries import list_units_under
@@ -38,7 +47,7 @@ def login():
     errors, username = {}, ""
     if request.method == "POST":
         try:
-            data = load_form(LoginSchema())
+            data = load(LoginSchema())
         except InvalidInput as error:
             errors = error.fields
         else:
@@ -79,7 +88,7 @@ def new_user():
     if request.method == "POST":
         form = request.form
         try:
-            user = operations.create_user(load_form(UserCreateSchema()), user=current_user)
+            user = operations.create_user(load(UserCreateSchema()), user=current_user)
             db.session.commit()
         except AppError as error:
             errors = refused(error)

@@ -104,3 +104,72 @@ class CountdownSchema(ma.Schema):
     day_number = ma.fields.Integer()
     days_total = ma.fields.Integer()
     days_left = ma.fields.Integer()
+
+
+class CampaignFormMixin:
+    """The campaign form: topics one per line; blank optional fields take their defaults."""
+
+
+    @ma.pre_load
+    def read_form(self, data, **kwargs):
+        """Split the topics textarea into a list and read blank fields."""
+        data = {key: data[key] for key in data}
+        if "topics" in data:
+            texts = data["topics"] if isinstance(data["topics"], list) else [data["topics"]]
+            data["topics"] = [line.strip() for text in texts for line in str(text).splitlines() if line.strip()]
+        for key in ("timezone", "digest_time"):
+            if data.get(key) == "":
+                del data[key]
+        if data.get("target") == "":
+            data["target"] = None
+        return data
+
+
+class CampaignFormSchema(CampaignFormMixin, CampaignCreateSchema):
+    pass
+
+
+class CampaignSettingsFormSchema(CampaignFormMixin, CampaignUpdateSchema):
+    pass
+
+
+class TargetsFormSchema(TargetsUpdateSchema):
+    """The targets table: one ``target-<code>`` input per commune; blank inputs are left alone."""
+
+
+    @ma.pre_load
+    def read_table(self, data, **kwargs):
+        """Turn the table's inputs into ``{"targets": [{"unit", "target"}]}``."""
+        self.codes = [key[7:] for key in data if key.startswith("target-") and str(data[key]).strip()]
+        return {"targets": [{"unit": code, "target": data[f"target-{code}"].strip()} for code in self.codes]}
+
+
+    def handle_error(self, error, data, **kwargs):
+        """Report messages by input (``target-<code>``) rather than by list position."""
+        rows = error.messages.get("targets") if isinstance(error.messages, dict) else None
+        if isinstance(rows, dict):
+            raise ma.ValidationError({
+                f"target-{self.codes[index]}": [text for messages in row.values() for text in messages]
+                for index, row in rows.items()
+            })
+        if rows is not None:
+            raise ma.ValidationError({"_schema": [_("Enter at least one target.")]})
+
+
+class RateFormSchema(TargetsUpdateSchema):
+    """The "rate of population" form, in percent."""
+
+
+    @ma.pre_load
+    def read_percent(self, data, **kwargs):
+        """Turn ``percent`` (e.g. ``70``) into ``rate`` (0.7)."""
+        text = str(data.get("percent") or "").strip().replace(",", ".")
+        try:
+            return {"rate": float(text) / 100}
+        except ValueError:
+            return {"rate": text}
+
+
+    def handle_error(self, error, data, **kwargs):
+        """Speak of percent, as the form does."""
+        raise ma.ValidationError({"percent": [_("Enter a percentage above 0 and at most 100.")]})

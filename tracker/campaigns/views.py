@@ -1,7 +1,6 @@
 """HTML pages: the dashboard, campaigns, their settings and targets."""
 from datetime import timedelta
 
-import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -18,80 +17,23 @@ from tracker.campaigns.queries import (
     total_target,
     unit_target,
 )
-from tracker.campaigns.schemas import DEFAULT_TOPICS, CampaignCreateSchema, CampaignUpdateSchema, TargetsUpdateSchema
+from tracker.campaigns.schemas import (
+    DEFAULT_TOPICS,
+    CampaignFormSchema,
+    CampaignSettingsFormSchema,
+    RateFormSchema,
+    TargetsFormSchema,
+)
+from tracker.core.args import load
 from tracker.core.errors import AppError
 from tracker.core.time import DEFAULT_TIMEZONE
-from tracker.core.views import load_form, refused
+from tracker.core.views import refused
 from tracker.extensions import db
 from tracker.geo.models import UnitLevel
 from tracker.geo.queries import list_units_under
 from tracker.trainings.queries import count_by_status, page_trainings
 
 bp = Blueprint("campaigns", __name__)
-
-
-class CampaignFormMixin:
-    """The campaign form: topics one per line; blank optional fields take their defaults."""
-
-    @ma.pre_load
-    def read_form(self, data, **kwargs):
-        """Split the topics textarea into a list and read blank fields."""
-        data = {key: data[key] for key in data}
-        if "topics" in data:
-            texts = data["topics"] if isinstance(data["topics"], list) else [data["topics"]]
-            data["topics"] = [line.strip() for text in texts for line in str(text).splitlines() if line.strip()]
-        for key in ("timezone", "digest_time"):
-            if data.get(key) == "":
-                del data[key]
-        if data.get("target") == "":
-            data["target"] = None
-        return data
-
-
-class CampaignFormSchema(CampaignFormMixin, CampaignCreateSchema):
-    pass
-
-
-class CampaignSettingsFormSchema(CampaignFormMixin, CampaignUpdateSchema):
-    pass
-
-
-class TargetsFormSchema(TargetsUpdateSchema):
-    """The targets table: one ``target-<code>`` input per commune; blank inputs are left alone."""
-
-    @ma.pre_load
-    def read_table(self, data, **kwargs):
-        """Turn the table's inputs into ``{"targets": [{"unit", "target"}]}``."""
-        self.codes = [key[7:] for key in data if key.startswith("target-") and str(data[key]).strip()]
-        return {"targets": [{"unit": code, "target": data[f"target-{code}"].strip()} for code in self.codes]}
-
-    def handle_error(self, error, data, **kwargs):
-        """Report messages by input (``target-<code>``) rather than by list position."""
-        rows = error.messages.get("targets") if isinstance(error.messages, dict) else None
-        if isinstance(rows, dict):
-            raise ma.ValidationError({
-                f"target-{self.codes[index]}": [text for messages in row.values() for text in messages]
-                for index, row in rows.items()
-            })
-        if rows is not None:
-            raise ma.ValidationError({"_schema": [_("Enter at least one target.")]})
-
-
-class RateFormSchema(TargetsUpdateSchema):
-    """The "rate of population" form, in percent."""
-
-    @ma.pre_load
-    def read_percent(self, data, **kwargs):
-        """Turn ``percent`` (e.g. ``70``) into ``rate`` (0.7)."""
-        text = str(data.get("percent") or "").strip().replace(",", ".")
-        try:
-            return {"rate": float(text) / 100}
-        except ValueError:
-            return {"rate": text}
-
-    def handle_error(self, error, data, **kwargs):
-        """Speak of percent, as the form does."""
-        raise ma.ValidationError({"percent": [_("Enter a percentage above 0 and at most 100.")]})
 
 
 @bp.get("/dashboard")
@@ -135,7 +77,7 @@ def new_campaign():
     if request.method == "POST":
         form = request.form
         try:
-            campaign = operations.create_campaign(load_form(CampaignFormSchema()), user=current_user)
+            campaign = operations.create_campaign(load(CampaignFormSchema()), user=current_user)
             db.session.commit()
         except AppError as error:
             errors = refused(error)
@@ -156,7 +98,7 @@ def campaign_page(campaign_id):
     if request.method == "POST":
         form = request.form
         try:
-            operations.update_campaign(campaign, load_form(CampaignSettingsFormSchema()), user=current_user)
+            operations.update_campaign(campaign, load(CampaignSettingsFormSchema()), user=current_user)
             db.session.commit()
         except AppError as error:
             errors = refused(error)
@@ -189,7 +131,7 @@ def campaign_targets(campaign_id):
         form = request.form
         schema = RateFormSchema() if "percent" in form else TargetsFormSchema()
         try:
-            operations.set_targets(campaign, load_form(schema), user=current_user)
+            operations.set_targets(campaign, load(schema), user=current_user)
             db.session.commit()
         except AppError as error:
             errors = refused(error)

@@ -1,5 +1,6 @@
 """The one way input is loaded: a marshmallow schema through webargs, for JSON, query strings
 and form posts alike. Failures raise :class:`~tracker.core.errors.InvalidInput`."""
+import marshmallow as ma
 from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint as SmorestBlueprint
@@ -10,6 +11,9 @@ from tracker.core.errors import AppError, InvalidInput
 
 class Parser(FlaskParser):
     """A webargs parser that raises the app's own error type."""
+
+    #: A posted form carries fields no schema names (the CSRF token): forms ignore unknown fields.
+    DEFAULT_UNKNOWN_BY_LOCATION = FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION | {"form": ma.EXCLUDE}
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         """Raise :class:`InvalidInput` with messages by field."""
@@ -33,6 +37,15 @@ def flatten(messages):
 
 
 parser = Parser()
+
+
+class DropBlanks:
+    """Mixin for form and query schemas: empty values (``?status=``) count as not given."""
+
+    @ma.pre_load
+    def drop_blanks(self, data, **kwargs):
+        """Leave out blank values so that defaults apply."""
+        return {key: data[key] for key in data if data[key] not in ("", [""])}
 
 
 def load(schema, location="form"):

@@ -1,8 +1,8 @@
 """The one home of time: the clock, time zones and local calendar days."""
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-UTC = timezone.utc
+UTC = UTC
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 

@@ -1,5 +1,5 @@
 """Pages that belong to no domain (the start page, the language switch) and what every HTML
-view shares: loading a form post and handing a refused one back to its form."""
+view shares: handing a refused form post back to its form."""
 import marshmallow as ma
 from flask import Blueprint, current_app, redirect, session, url_for
 from flask_babel import gettext as _
@@ -8,21 +8,6 @@ from tracker.core.args import load
 from tracker.extensions import db
 
 bp = Blueprint("core", __name__)
-
-
-def load_form(schema):
-    """Load the posted form with ``schema``, ignoring fields it does not know (the CSRF token)."""
-    schema.unknown = ma.EXCLUDE
-    return load(schema, "form")
-
-
-class DropBlanks:
-    """Mixin for form and query schemas: empty values (``?status=``) count as not given."""
-
-    @ma.pre_load
-    def drop_blanks(self, data, **kwargs):
-        """Leave out blank values so that defaults apply."""
-        return {key: data[key] for key in data if data[key] not in ("", [""])}
 
 
 def refused(error):
@@ -58,7 +43,7 @@ def index():
 @bp.post("/language")
 def set_language():
     """Remember the chosen language for this browser session."""
-    data = load_form(LanguageFormSchema())
+    data = load(LanguageFormSchema())
     session["lang"] = data["lang"]
     target = data["next"]
     return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("core.index"))

@@ -1,6 +1,7 @@
 """Event feed input and output."""
 import marshmallow as ma
 
+from tracker.core.args import DropBlanks
 from tracker.core.routing import MAX_ID
 
 
@@ -24,3 +25,8 @@ class EventListArgsSchema(ma.Schema):
 class EventListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(EventSchema))
     next = ma.fields.String(allow_none=True)
+
+
+class AuditArgsSchema(DropBlanks, ma.Schema):
+    type = ma.fields.String(validate=ma.validate.Length(max=50))
+    before = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**63 - 1))

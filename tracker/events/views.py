@@ -1,22 +1,16 @@
 """HTML pages: the audit trail."""
-import marshmallow as ma
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from tracker.auth.access import ensure_can
 from tracker.core.args import load
-from tracker.core.views import DropBlanks
 from tracker.events.queries import event_types, latest_events_for
+from tracker.events.schemas import AuditArgsSchema
 
 bp = Blueprint("events", __name__)
 
 #: Events per page of the audit trail.
 PAGE_SIZE = 50
-
-
-class AuditArgsSchema(DropBlanks, ma.Schema):
-    type = ma.fields.String(validate=ma.validate.Length(max=50))
-    before = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**63 - 1))
 
 
 @bp.get("/events")

@@ -76,3 +76,10 @@ class UnitRowSchema(ma.Schema):
             raise ma.ValidationError(_("A province has no parent."), "parent_code")
         if data["level"] != UnitLevel.province and not data["parent_code"]:
             raise ma.ValidationError(_("Missing parent code."), "parent_code")
+
+
+class UnitsFileSchema(ma.Schema):
+    """The upload form of the units CSV."""
+
+
+    file = ma.fields.Raw(required=True, metadata={"type": "file"})

@@ -1,11 +1,14 @@
 """HTML pages: the unit tree within the user's scope, and the CSV import for admins."""
-import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth.access import ensure_can, ensure_visible
-from tracker.campaigns.queries import children_with_targets, current_campaign_for, unit_target
+from tracker.campaigns.queries import (
+    children_with_targets,
+    current_campaign_for,
+    unit_target,
+)
 from tracker.core.args import load
 from tracker.core.errors import InvalidInput, NotFound
 from tracker.core.views import refused
@@ -13,14 +16,9 @@ from tracker.extensions import db
 from tracker.geo import operations
 from tracker.geo.models import UnitLevel
 from tracker.geo.queries import ancestors, get_unit
+from tracker.geo.schemas import UnitsFileSchema
 
 bp = Blueprint("geo", __name__)
-
-
-class UnitsFileSchema(ma.Schema):
-    """The upload form of the units CSV."""
-
-    file = ma.fields.Raw(required=True, metadata={"type": "file"})
 
 
 @bp.get("/units")

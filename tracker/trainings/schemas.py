@@ -2,8 +2,10 @@
 import marshmallow as ma
 from flask_babel import gettext as _
 
+from tracker.core.args import DropBlanks
 from tracker.core.pagination import PageArgsSchema
 from tracker.core.routing import MAX_ID
+from tracker.core.time import combine_local
 from tracker.geo.models import UnitLevel
 from tracker.geo.schemas import UnitField
 from tracker.trainings.models import TrainingStatus
@@ -100,3 +102,53 @@ class TrainingListArgsSchema(PageArgsSchema):
 class TrainingListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(TrainingSchema))
     next = ma.fields.String(allow_none=True)
+
+
+class TrainingFilterSchema(DropBlanks, TrainingListArgsSchema):
+    """The filters of the day list; empty selects mean "all"."""
+
+
+class CalendarArgsSchema(DropBlanks, ma.Schema):
+    month = ma.fields.Date(format="%Y-%m")
+    unit = UnitField()
+    campaign_id = ma.fields.Integer()
+
+
+class NewTrainingArgsSchema(DropBlanks, ma.Schema):
+    campaign_id = ma.fields.Integer()
+    date = ma.fields.Date()
+
+
+class TrainingFormSchema(TrainingCreateSchema):
+    """The training form: a local day with start and end times in the campaign's time zone."""
+
+
+    class Meta:
+        exclude = ("campaign_id", "starts_at", "ends_at")
+
+
+    date = ma.fields.Date(required=True)
+    start_time = ma.fields.Time(required=True)
+    end_time = ma.fields.Time(required=True)
+
+
+    def __init__(self, campaign, **kwargs):
+        super().__init__(**kwargs)
+        self.campaign = campaign
+
+
+    @ma.validates_schema(skip_on_field_errors=False)
+    def validate_times(self, data, **kwargs):
+        """The end comes after the start, on the same day."""
+        if "start_time" in data and "end_time" in data and data["end_time"] <= data["start_time"]:
+            raise ma.ValidationError(_("The end must be after the start."), "end_time")
+
+
+    @ma.post_load
+    def to_instants(self, data, **kwargs):
+        """Turn the local day and times into aware ``starts_at`` and ``ends_at``."""
+        day, zone = data.pop("date"), self.campaign.timezone
+        data["starts_at"] = combine_local(day, data.pop("start_time"), zone)
+        data["ends_at"] = combine_local(day, data.pop("end_time"), zone)
+        data["campaign_id"] = self.campaign.id
+        return data

@@ -2,72 +2,40 @@
 import calendar as cal
 from datetime import timedelta
 
-import marshmallow as ma
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth.access import can, ensure_can, ensure_visible
-from tracker.campaigns.queries import campaign_today, current_campaign_for, get_campaign_for
+from tracker.campaigns.queries import (
+    campaign_today,
+    current_campaign_for,
+    get_campaign_for,
+)
 from tracker.core.args import load
 from tracker.core.errors import AppError, NotFound
-from tracker.core.time import combine_local, local
-from tracker.core.views import DropBlanks, load_form, refused
+from tracker.core.time import local
+from tracker.core.views import refused
 from tracker.events.queries import events_about
 from tracker.extensions import db
 from tracker.geo.models import UnitLevel
 from tracker.geo.queries import list_units_under, list_villages
-from tracker.geo.schemas import UnitField
 from tracker.trainings import operations
-from tracker.trainings.queries import count_by_day, creator_of, get_training_for, page_trainings
-from tracker.trainings.schemas import TrainingCancelSchema, TrainingCreateSchema, TrainingListArgsSchema
+from tracker.trainings.queries import (
+    count_by_day,
+    creator_of,
+    get_training_for,
+    page_trainings,
+)
+from tracker.trainings.schemas import (
+    CalendarArgsSchema,
+    NewTrainingArgsSchema,
+    TrainingCancelSchema,
+    TrainingFilterSchema,
+    TrainingFormSchema,
+)
 
 bp = Blueprint("trainings", __name__)
-
-
-class TrainingFilterSchema(DropBlanks, TrainingListArgsSchema):
-    """The filters of the day list; empty selects mean "all"."""
-
-
-class CalendarArgsSchema(DropBlanks, ma.Schema):
-    month = ma.fields.Date(format="%Y-%m")
-    unit = UnitField()
-    campaign_id = ma.fields.Integer()
-
-
-class NewTrainingArgsSchema(DropBlanks, ma.Schema):
-    campaign_id = ma.fields.Integer()
-    date = ma.fields.Date()
-
-
-class TrainingFormSchema(TrainingCreateSchema):
-    """The training form: a local day with start and end times in the campaign's time zone."""
-
-    class Meta:
-        exclude = ("campaign_id", "starts_at", "ends_at")
-
-    date = ma.fields.Date(required=True)
-    start_time = ma.fields.Time(required=True)
-    end_time = ma.fields.Time(required=True)
-
-    def __init__(self, campaign, **kwargs):
-        super().__init__(**kwargs)
-        self.campaign = campaign
-
-    @ma.validates_schema(skip_on_field_errors=False)
-    def validate_times(self, data, **kwargs):
-        """The end comes after the start, on the same day."""
-        if "start_time" in data and "end_time" in data and data["end_time"] <= data["start_time"]:
-            raise ma.ValidationError(_("The end must be after the start."), "end_time")
-
-    @ma.post_load
-    def to_instants(self, data, **kwargs):
-        """Turn the local day and times into aware ``starts_at`` and ``ends_at``."""
-        day, zone = data.pop("date"), self.campaign.timezone
-        data["starts_at"] = combine_local(day, data.pop("start_time"), zone)
-        data["ends_at"] = combine_local(day, data.pop("end_time"), zone)
-        data["campaign_id"] = self.campaign.id
-        return data
 
 
 def _campaign(campaign_id=None):
@@ -149,7 +117,7 @@ def new_training():
     if request.method == "POST":
         form = request.form
         try:
-            training = operations.schedule_training(load_form(TrainingFormSchema(campaign)), user=current_user)
+            training = operations.schedule_training(load(TrainingFormSchema(campaign)), user=current_user)
             db.session.commit()
         except AppError as error:
             errors = refused(error)
@@ -169,7 +137,7 @@ def edit_training(training_id):
     if request.method == "POST":
         form = request.form
         try:
-            data = load_form(TrainingFormSchema(training.campaign))
+            data = load(TrainingFormSchema(training.campaign))
             operations.update_training(training, data, user=current_user)
             db.session.commit()
         except AppError as error:
@@ -217,7 +185,7 @@ def cancel_training(training_id):
     if request.method == "POST":
         form = request.form
         try:
-            data = load_form(TrainingCancelSchema())
+            data = load(TrainingCancelSchema())
             operations.cancel_training(training, reason=data["reason"], user=current_user)
             db.session.commit()
         except AppError as error:
