@@ -12,6 +12,8 @@ import flask_migrate
 import psycopg
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
+from flask_babel import force_locale
 from psycopg import sql
 from werkzeug.security import generate_password_hash
 
@@ -61,12 +63,22 @@ def database_url(request, tmp_path_factory):
     return request.getfixturevalue("postgres_url")
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in an app context of its own, as in production: ``g`` (the signed-in
+    user, the locale) and the database session never leak from the test or another request."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def _app(database_url, tmp_path_factory):
     """One app per database kind, its schema built by the migrations."""
     os.environ.setdefault("TRACKER_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
     app = create_app(TestConfig(database_url))
     app.config["WTF_CSRF_ENABLED"] = False
+    app.test_client_class = IsolatedClient
     with app.app_context():
         flask_migrate.upgrade()
     yield app
@@ -76,8 +88,12 @@ def _app(database_url, tmp_path_factory):
 
 @pytest.fixture
 def app(_app):
-    """The app, inside an app context, with every table emptied after the test."""
-    with _app.app_context():
+    """The app, inside an app context, with every table emptied after the test.
+
+    Code the test calls directly speaks English; requests and commands get contexts of their own
+    and the app's default language.
+    """
+    with _app.app_context(), force_locale("en"):
         yield _app
         _db.session.remove()
         _empty_tables()

@@ -29,7 +29,7 @@ def test_create_user_refuses_bad_input(runner, tree, db):
     assert short.exit_code == 1 and "password" in short.output
     unknown = runner.invoke(args=["users", "create", "bob", "--role", "admin", "--unit", "99", "--password-stdin"],
                             input="long-password-1\n")
-    assert unknown.exit_code == 1 and "Unknown unit: 99" in unknown.output
+    assert unknown.exit_code == 1 and "Unknown unit: 99." in unknown.output
     role = runner.invoke(args=["users", "create", "bob", "--role", "king", "--unit", "66", "--password-stdin"],
                          input="long-password-1\n")
     assert role.exit_code == 2
@@ -40,5 +40,5 @@ def test_usernames_are_unique(runner, tree, db):
     args = ["users", "create", "admin", "--role", "admin", "--unit", "66", "--password-stdin"]
     assert runner.invoke(args=args, input="long-password-1\n").exit_code == 0
     again = runner.invoke(args=args, input="long-password-2\n")
-    assert again.exit_code == 1 and "taken" in again.output
+    assert again.exit_code == 1 and "The username admin is taken." in again.output
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1

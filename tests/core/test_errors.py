@@ -68,4 +68,4 @@ def test_import_errors_name_the_line(users, api_as):
 
 def test_api_messages_are_vietnamese_by_default(users, api_as):
     response = api_as(users["admin"]).get("/api/v1/trainings/999", headers={"Accept-Language": "vi"})
-    assert response.json["error"]["message"] != "Training not found."
+    assert response.json["error"]["message"] == "Không tìm thấy buổi tập huấn."

@@ -45,8 +45,9 @@ def test_the_compiled_catalogue_matches_the_source():
     assert stale == []
 
 
-def test_pages_are_vietnamese_by_default_and_english_on_request(app):
-    client = app.test_client()
+def test_pages_are_vietnamese_by_default_and_english_on_request(client):
+    with client.session_transaction() as session:
+        session.clear()
     page = client.get("/login").get_data(as_text=True)
     assert 'lang="vi"' in page and "Đăng nhập" in page
     client.post("/language", data={"lang": "en", "next": "/login"})

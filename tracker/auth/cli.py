@@ -4,10 +4,12 @@ import sys
 import click
 import marshmallow as ma
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from tracker.auth import operations
 from tracker.auth.models import Role
 from tracker.auth.schemas import UserCreateSchema
+from tracker.core.cli import fail
 from tracker.core.errors import AppError
 from tracker.extensions import db
 
@@ -33,18 +35,9 @@ def create_command(username, role, unit_code, full_name, email, password_stdin):
         data = UserCreateSchema().load(raw)
         user = operations.create_user(data, user=None)
     except ma.ValidationError as error:
-        _fail(error.messages)
+        fail(None, error.messages)
     except AppError as error:
-        _fail(error.fields or error.message)
+        fail(error.message, error.fields)
     db.session.commit()
-    click.echo(f"Created {user.username} ({user.role.value}) for {user.unit.name} [{user.unit.code}].")
-
-
-def _fail(messages):
-    db.session.rollback()
-    if isinstance(messages, dict):
-        for field, text in messages.items():
-            click.echo(f"{field}: {' '.join(text) if isinstance(text, list) else text}", err=True)
-    else:
-        click.echo(str(messages), err=True)
-    raise SystemExit(1)
+    click.echo(_("Created %(username)s (%(role)s) for %(unit)s [%(code)s].", username=user.username,
+                 role=user.role.value, unit=user.unit.name, code=user.unit.code))

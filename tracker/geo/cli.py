@@ -1,7 +1,9 @@
 """``flask --app tracker units …``"""
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
+from tracker.core.cli import fail
 from tracker.core.errors import InvalidInput
 from tracker.extensions import db
 from tracker.geo import operations
@@ -18,17 +20,6 @@ def import_command(path):
     try:
         result = operations.import_units(data, user=None)
     except InvalidInput as error:
-        db.session.rollback()
-        click.echo(f"Nothing imported: {error.message}", err=True)
-        for where, messages in error.fields.items():
-            text = messages if isinstance(messages, str) else "; ".join(_flatten(messages))
-            click.echo(f"  {where}: {text}", err=True)
-        raise SystemExit(1) from None
+        fail(error.message, error.fields)
     db.session.commit()
-    click.echo(f"Units imported: {result['created']} created, {result['updated']} updated.")
-
-
-def _flatten(messages):
-    if isinstance(messages, dict):
-        return [f"{key}: {'; '.join(_flatten(value))}" for key, value in messages.items()]
-    return [str(message) for message in messages]
+    click.echo(_("Units imported: %(created)d created, %(updated)d updated.", **result))
