@@ -22,14 +22,14 @@ def test_admin_sees_the_newest_events_first(client, users, login, some_events):
     page = client.get("/events").get_data(as_text=True)
     listing = page[page.index('<ul class="events">'):]
     assert listing.index("User created") < listing.index("Training changed")
-    assert "title: v3 → v4" in page and "coord-66001" in page and "Buôn Ko Tam" in page
+    assert "Title: v3 → v4" in page and "coord-66001" in page and "Buôn Ko Tam" in page
     assert "training #" in page and "<code>training.updated</code>" in page
 
 
 def test_filter_by_type(client, users, login, some_events):
     login(users["admin"])
     page = client.get("/events?type=user.created").get_data(as_text=True)
-    assert "username: vol-66001" in page and "title: v3" not in page
+    assert "Username: vol-66001" in page and "Title: v3" not in page
     assert '<option value="user.created" selected>' in page
 
 
@@ -37,13 +37,13 @@ def test_older_link_pages_back(client, users, login, some_events, monkeypatch):
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     login(users["admin"])
     page = client.get("/events").get_data(as_text=True)
-    assert "title: v3 → v4" in page and "title: v2 → v3" not in page
+    assert "Title: v3 → v4" in page and "Title: v2 → v3" not in page
     older = re.search(r'href="(/events\?[^"]*before=\d+[^"]*)"', page).group(1).replace("&amp;", "&")
     page = client.get(older).get_data(as_text=True)
-    assert "title: v2 → v3" in page and "title: v1 → v2" in page and "title: v0" not in page
+    assert "Title: v2 → v3" in page and "Title: v1 → v2" in page and "Title: v0" not in page
     older = re.search(r'href="(/events\?[^"]*before=\d+[^"]*)"', page).group(1).replace("&amp;", "&")
     page = client.get(older).get_data(as_text=True)
-    assert "title: v0 → v1" in page and "Older" not in page and "Newest" in page
+    assert "Title: v0 → v1" in page and "Older" not in page and "Newest" in page
 
 
 @pytest.mark.parametrize("role", ["committee", "coordinator", "volunteer"])

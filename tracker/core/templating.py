@@ -39,7 +39,17 @@ EVENT_LABELS = {
     "training.cancelled": _l("Training cancelled"),
     "user.created": _l("User created"),
 }
-LABELS = {"status": STATUS_LABELS, "role": ROLE_LABELS, "level": LEVEL_LABELS, "event": EVENT_LABELS}
+#: Names of the fields that event payloads carry, for the audit trail.
+FIELD_LABELS = {
+    "village": _l("Village"), "title": _l("Title"), "topic": _l("Topic"), "starts_at": _l("Starts"),
+    "ends_at": _l("Ends"), "place": _l("Place"), "trainer": _l("Trainer"), "capacity": _l("Capacity"),
+    "reason": _l("Reason"), "previous_status": _l("Status"), "name": _l("Name"), "start_date": _l("Start date"),
+    "deadline": _l("Deadline (last day)"), "target": _l("Target"), "created": _l("Created"),
+    "updated": _l("Updated"), "rows": _l("Rows"), "username": _l("Username"), "role": _l("Role"),
+    "unit": _l("Unit"), "units": _l("Units"), "rate": _l("Rate"), "changed": _l("Changed"),
+}
+LABELS = {"status": STATUS_LABELS, "role": ROLE_LABELS, "level": LEVEL_LABELS, "event": EVENT_LABELS,
+          "field": FIELD_LABELS}
 #: Longest payload summary shown in lists.
 SUMMARY_LENGTH = 240
 
@@ -98,10 +108,11 @@ def payload_summary(payload, tz_name=None):
 
     payload = payload or {}
     if isinstance(payload.get("changes"), dict):
-        parts = [f"{key}: {show(change[0])} → {show(change[1])}" for key, change in payload["changes"].items()
-                 if isinstance(change, list) and len(change) == 2]
+        parts = [f"{label(key, 'field')}: {show(change[0])} → {show(change[1])}"
+                 for key, change in payload["changes"].items() if isinstance(change, list) and len(change) == 2]
     else:
-        parts = [f"{key}: {show(value)}" for key, value in payload.items() if not isinstance(value, (dict, list))]
+        parts = [f"{label(key, 'field')}: {show(value)}" for key, value in payload.items()
+                 if not isinstance(value, (dict, list))]
     text = "; ".join(parts)
     return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
 
