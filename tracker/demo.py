@@ -158,13 +158,18 @@ def seed_campaign(province, admin, *, now=None):
 
 def seed_trainings(campaign, villages, admin, rng):
     """Schedule trainings over past and coming days, then cancel a few; return them."""
+    demo_communes = {unit for _username, _role, unit, _name in names.ACCOUNTS}
+    featured = [village for village in villages if village.parent.name in demo_communes]
     day_zero = campaign.start_date + timedelta(days=TODAY_DAY_NUMBER - 1)
     taken = set()
     trainings = []
     while len(trainings) < TRAININGS:
         # The first few fall today and tomorrow, so that every screen has something coming up.
-        offset = len(trainings) // 12 if len(trainings) < 24 else rng.randint(FIRST_OFFSET, LAST_OFFSET)
-        village, slot = rng.choice(villages), rng.choice(names.SLOTS)
+        # Half of those are in the demo users' communes, so that their dashboards have them too.
+        upcoming = len(trainings) < 24
+        offset = len(trainings) // 12 if upcoming else rng.randint(FIRST_OFFSET, LAST_OFFSET)
+        pool = featured if upcoming and len(trainings) % 2 == 0 else villages
+        village, slot = rng.choice(pool), rng.choice(names.SLOTS)
         day = day_zero + timedelta(days=offset)
         if (village.id, day) in taken:
             continue
