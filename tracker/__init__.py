@@ -52,10 +52,12 @@ def register_extensions(app):
     from tracker.auth.session import init_login
     from tracker.core.i18n import init_i18n
     from tracker.core.routing import init_routing
+    from tracker.core.security import init_security
     from tracker.core.templating import init_templating
     from tracker.extensions import api, csrf, db, limiter, migrate
 
     init_routing(app)
+    init_security(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
