@@ -40,8 +40,8 @@ def test_admin_lists_the_users_of_the_area(client, users, login):
     assert "Commune coordinator" in page and "Xã Ea Kao" in page
 
 
-@pytest.mark.parametrize("role", ["committee", "coordinator", "volunteer"])
-def test_only_admins_manage_users(client, users, login, role):
+@pytest.mark.parametrize("role", ["committee", "volunteer"])
+def test_only_admins_and_coordinators_manage_users(client, users, login, role):
     login(users[role])
     assert client.get("/users").status_code == 403
     assert client.get("/users/new").status_code == 403
@@ -90,3 +90,37 @@ def test_invalid_user_form_rerenders_with_the_message_and_creates_nothing(client
     assert f'value="{data["username"]}"' in page
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == before
     assert count_events("user.created") == 0
+
+
+def test_a_coordinator_sees_and_enrols_only_volunteers(client, users, login, db):
+    login(users["coordinator"])
+    listing = client.get("/users").get_data(as_text=True).split("<main")[1]
+    assert "vol-66001" in listing
+    assert "ctee-66001" not in listing and "coord-66002" not in listing and "<strong>admin</strong>" not in listing
+    form = client.get("/users/new").get_data(as_text=True)
+    assert 'value="volunteer"' in form and 'value="admin"' not in form and 'value="coordinator"' not in form
+    response = client.post("/users/new", data={"username": "tnv.buon", "password": "mat-khau-dai", "role": "volunteer",
+                                               "unit": "6600101", "full_name": "Y Khoa"})
+    assert response.status_code == 302
+    refused = client.post("/users/new", data={"username": "dp.moi", "password": "mat-khau-dai", "role": "coordinator",
+                                              "unit": "66001"})
+    assert refused.status_code == 422 and "You may not give this role." in refused.get_data(as_text=True)
+
+
+def test_deactivate_and_reactivate_from_the_users_page(client, users, login, db):
+    login(users["admin"])
+    volunteer_id = users["volunteer"].id
+    response = client.post(f"/users/{volunteer_id}/active", data={"is_active": "false"}, follow_redirects=True)
+    assert "vol-66001 can no longer sign in." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(users["volunteer"]), volunteer_id).is_active is False
+    client.post(f"/users/{volunteer_id}/active", data={"is_active": "true"})
+    db.session.expire_all()
+    assert db.session.get(type(users["volunteer"]), volunteer_id).is_active is True
+    assert client.post(f"/users/{users['admin'].id}/active", data={"is_active": "false"}).status_code == 409
+
+
+def test_users_pages_are_refused_to_volunteers_and_committee(client, users, login):
+    login(users["volunteer"])
+    assert client.get("/users").status_code == 403
+    assert client.post(f"/users/{users['volunteer'].id}/active", data={"is_active": "false"}).status_code == 403

@@ -38,7 +38,7 @@ def test_layout_shows_the_user_role_unit_and_a_logout_form(client, users, login)
 @pytest.mark.parametrize(("role", "shown", "hidden"), [
     ("admin", ["Dashboard", "Trainings", "Units", "Campaigns", "Users", "Audit trail"], []),
     ("committee", ["Dashboard", "Trainings", "Units", "Campaigns"], ["Users", "Audit trail"]),
-    ("coordinator", ["Dashboard", "Trainings", "Units"], ["Users", "Audit trail"]),
+    ("coordinator", ["Dashboard", "Trainings", "Units", "Users"], ["Audit trail"]),
     ("volunteer", ["Trainings"], ["Dashboard", "Units", "Campaigns", "Users", "Audit trail"]),
 ])
 def test_menu_follows_capabilities(client, users, login, dummy_campaign, role, shown, hidden):
@@ -86,7 +86,7 @@ def test_error_pages_are_friendly_with_a_link_home(client, users, login):
     page = response.get_data(as_text=True)
     assert response.status_code == 404
     assert "Page not found" in page and 'href="/"' in page and "Go to the start page" in page
-    page = client.get("/users").get_data(as_text=True)
+    page = client.get("/events").get_data(as_text=True)
     assert "Not allowed" in page and "Your role does not allow this." in page
 
 

@@ -12,13 +12,25 @@ from tracker.core.errors import Forbidden, NotFound
 CAPABILITIES = {
     "units.import": {Role.admin},
     "campaigns.manage": {Role.admin},
-    "users.manage": {Role.admin},
+    "users.enroll": {Role.admin, Role.coordinator},
     "events.read": {Role.admin, Role.committee, Role.coordinator},
     "audit.read": {Role.admin},
     "progress.read": {Role.admin, Role.committee, Role.coordinator},
     "trainings.read": {Role.admin, Role.committee, Role.coordinator, Role.volunteer},
     "trainings.manage": {Role.admin, Role.coordinator},
 }
+
+
+#: The roles each role may give to the accounts it creates: coordinators enrol volunteers.
+GRANTABLE_ROLES = {
+    Role.admin: tuple(Role),
+    Role.coordinator: (Role.volunteer,),
+}
+
+
+def grantable_roles(user):
+    """Return the roles ``user`` may give to new accounts (and manage accounts of)."""
+    return GRANTABLE_ROLES.get(user.role, ())
 
 
 def can(user, capability):

@@ -8,9 +8,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.auth.access import can_see, ensure_can
+from tracker.auth.access import can_see, ensure_can, grantable_roles
 from tracker.auth.models import ApiToken, User
-from tracker.core.errors import Conflict, InvalidInput
+from tracker.core.errors import Conflict, Forbidden, InvalidInput
 from tracker.core.time import utcnow
 from tracker.events import operations as events
 from tracker.extensions import db
@@ -25,9 +25,14 @@ def _dummy_hash():
 def create_user(data, *, user):
     """Create a user with a role and a scope unit (``user`` None: from the command line)."""
     if user is not None:
-        ensure_can(user, "users.manage")
+        ensure_can(user, "users.enroll")
+        fields = {}
+        if data["role"] not in grantable_roles(user):
+            fields["role"] = [_("You may not give this role.")]
         if not can_see(user, data["unit"]):
-            raise InvalidInput(_("Some fields are not valid."), fields={"unit": [_("This unit is not in your area.")]})
+            fields["unit"] = [_("This unit is not in your area.")]
+        if fields:
+            raise InvalidInput(_("Some fields are not valid."), fields=fields)
     if db.session.scalar(sa.select(User.id).where(User.username == data["username"])):
         raise Conflict(_("The username %(name)s is taken.", name=data["username"]),
                        fields={"username": [_("Already taken.")]})
@@ -39,6 +44,22 @@ def create_user(data, *, user):
     payload = {"username": new_user.username, "role": new_user.role.value, "unit": new_user.unit.code}
     events.record("user.created", new_user, payload, user=user, unit=new_user.unit)
     return new_user
+
+
+def set_user_active(account, is_active, *, user):
+    """Deactivate or reactivate an account: a deactivated one can neither sign in nor use its tokens."""
+    ensure_can(user, "users.enroll", account.unit)
+    if account.role not in grantable_roles(user):
+        raise Forbidden(_("Your role does not allow this."))
+    if account.id == user.id:
+        raise Conflict(_("You cannot deactivate your own account."))
+    if account.is_active == is_active:
+        return account
+    account.is_active = is_active
+    db.session.flush()
+    events.record("user.reactivated" if is_active else "user.deactivated", account,
+                  {"username": account.username}, user=user, unit=account.unit)
+    return account
 
 
 def authenticate(username, password):

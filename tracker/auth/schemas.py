@@ -50,6 +50,10 @@ class LoginSchema(ma.Schema):
         return data
 
 
+class UserActiveFormSchema(ma.Schema):
+    is_active = ma.fields.Boolean(required=True)
+
+
 class TokenCreateSchema(LoginSchema):
     class Meta:
         exclude = ("next",)

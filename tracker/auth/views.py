@@ -14,10 +14,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth import operations
-from tracker.auth.access import ensure_can
-from tracker.auth.models import Role
-from tracker.auth.queries import users_for
-from tracker.auth.schemas import LoginSchema, UserCreateSchema
+from tracker.auth.access import ensure_can, grantable_roles
+from tracker.auth.queries import get_account_for, users_for
+from tracker.auth.schemas import LoginSchema, UserActiveFormSchema, UserCreateSchema
 from tracker.core.args import load
 from tracker.core.errors import AppError, InvalidInput
 from tracker.core.views import refused
@@ -74,16 +73,16 @@ def logout():
 @bp.get("/users")
 @login_required
 def list_users():
-    """The user accounts of the admin's area."""
-    ensure_can(current_user, "users.manage")
+    """The accounts the user manages: everyone in an admin's area, a coordinator's volunteers."""
+    ensure_can(current_user, "users.enroll")
     return render_template("auth/users.html", users=users_for(current_user))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @login_required
 def new_user():
-    """Create a user account with a role and a unit (admins)."""
-    ensure_can(current_user, "users.manage")
+    """Create an account with a role and a unit (admins; coordinators enrol volunteers)."""
+    ensure_can(current_user, "users.enroll")
     form, errors = {"unit": current_user.unit.code}, {}
     if request.method == "POST":
         form = request.form
@@ -97,4 +96,19 @@ def new_user():
             return redirect(url_for("auth.list_users"))
     units = [unit for unit in list_units_under(current_user.unit, include_self=True) if unit.level != UnitLevel.village]
     return render_template("auth/new_user.html", form=form, errors=errors, units=units,
-                           roles=list(Role)), 422 if errors else 200
+                           roles=grantable_roles(current_user)), 422 if errors else 200
+
+
+@bp.post("/users/<int:account_id>/active")
+@login_required
+def set_active(account_id):
+    """Deactivate or reactivate an account."""
+    account = get_account_for(current_user, account_id)
+    data = load(UserActiveFormSchema())
+    operations.set_user_active(account, data["is_active"], user=current_user)
+    db.session.commit()
+    if data["is_active"]:
+        flash(_("%(name)s can sign in again.", name=account.username), "success")
+    else:
+        flash(_("%(name)s can no longer sign in.", name=account.username), "success")
+    return redirect(url_for("auth.list_users"))

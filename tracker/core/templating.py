@@ -38,6 +38,8 @@ EVENT_LABELS = {
     "training.updated": _l("Training changed"),
     "training.cancelled": _l("Training cancelled"),
     "user.created": _l("User created"),
+    "user.deactivated": _l("User deactivated"),
+    "user.reactivated": _l("User reactivated"),
 }
 #: Names of the fields that event payloads carry, for the audit trail.
 FIELD_LABELS = {
