@@ -20,6 +20,9 @@ def create_app(config=None):
     )
     config = config or Config()
     app.config.from_object(config)
+    # Vietnamese text goes out as UTF-8, not \u escapes; keys keep the order the schemas give them.
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
     app.config["TRACKER_DEMO"] = getattr(config, "is_demo", False)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _resolve_defaults(app)

@@ -35,7 +35,6 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
         self.TRACKER_LANGUAGES = ("vi", "en")
         self.WTF_CSRF_TIME_LIMIT = None
-        self.JSON_SORT_KEYS = False
         self.API_TITLE = "100 Peak Days tracker API"
         self.API_VERSION = "v1"
         self.OPENAPI_VERSION = "3.0.3"

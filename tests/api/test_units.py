@@ -25,3 +25,9 @@ def test_units_import_through_the_api(users, api_as, count_events):
     names = [unit["name"] for unit in api.get("/api/v1/units?parent=66001").json["items"]]
     assert "Buôn Ea Bông" in names
     assert count_events("unit.imported") == 2
+
+
+def test_json_carries_vietnamese_as_utf8(users, api_as):
+    response = api_as(users["admin"]).get("/api/v1/units?parent=66001")
+    assert "Buôn Ko Tam".encode() in response.data
+    assert response.content_type == "application/json"
