@@ -103,3 +103,12 @@ def test_campaign_list_shows_the_province_campaigns(users, api_as, dummy_campaig
     create_campaign(unit=create_unit("67", "Tỉnh Khánh Hòa", "province"), name="Khánh Hòa")
     items = api_as(users["volunteer"]).get("/api/v1/campaigns").json["items"]
     assert [item["name"] for item in items] == ["100 ngày cao điểm"]
+
+
+@pytest.mark.parametrize("change", [{"digest_time": None}, {"timezone": None}, {"name": None}, {"start_date": None},
+                                    {"deadline": "2025-07-01"}, {"topics": []}, {"target": 0}])
+def test_bad_campaign_updates_are_refused_and_change_nothing(users, api_as, dummy_campaign, db, change):
+    response = api_as(users["admin"]).patch(f"/api/v1/campaigns/{dummy_campaign.id}", json=change)
+    assert response.status_code == 422, response.json
+    db.session.expire_all()
+    assert (dummy_campaign.deadline.isoformat(), dummy_campaign.digest_time.strftime("%H:%M")) == ("2025-10-25", "06:00")

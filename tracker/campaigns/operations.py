@@ -1,6 +1,5 @@
 """Writes to campaigns and their targets."""
 import math
-from datetime import time
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -13,8 +12,6 @@ from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
 from tracker.trainings.queries import topics_in_use
 
-DEFAULT_DIGEST_TIME = time(6, 0)
-
 
 def create_campaign(data, *, user):
     """Create a campaign for a province."""
@@ -26,7 +23,7 @@ def create_campaign(data, *, user):
         start_date=data["start_date"],
         deadline=data["deadline"],
         timezone=data["timezone"],
-        digest_time=data.get("digest_time") or DEFAULT_DIGEST_TIME,
+        digest_time=data["digest_time"],
         target=data.get("target"),
         topics=[topic.strip() for topic in data["topics"]],
     )

@@ -1,10 +1,15 @@
 """Campaign input and output."""
+from datetime import time
+
 import marshmallow as ma
 from flask_babel import gettext as _
 
 from tracker.core.time import DEFAULT_TIMEZONE, is_valid_zone
 from tracker.geo.models import UnitLevel
 from tracker.geo.schemas import UnitField
+
+#: Local time at which the daily digest is compiled, unless the campaign says otherwise.
+DEFAULT_DIGEST_TIME = time(6, 0)
 
 #: Topics a new campaign gets when none are given.
 DEFAULT_TOPICS = [
@@ -40,7 +45,7 @@ class CampaignCreateSchema(ma.Schema):
     start_date = ma.fields.Date(required=True)
     deadline = ma.fields.Date(required=True)
     timezone = ma.fields.String(load_default=DEFAULT_TIMEZONE)
-    digest_time = ma.fields.Time(load_default=None)
+    digest_time = ma.fields.Time(load_default=DEFAULT_DIGEST_TIME)
     target = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1))
     topics = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(min=1, max=100)),
