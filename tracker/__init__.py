@@ -53,6 +53,7 @@ def _resolve_defaults(app):
 
 def register_extensions(app):
     from tracker.auth.session import init_login
+    from tracker.core.args import init_args
     from tracker.core.i18n import init_i18n
     from tracker.core.routing import init_routing
     from tracker.core.security import init_security
@@ -60,6 +61,7 @@ def register_extensions(app):
     from tracker.extensions import api, csrf, db, limiter, migrate
 
     init_routing(app)
+    init_args(app)
     init_security(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)

@@ -60,9 +60,9 @@ def test_listeners_hear_of_events_only_after_commit(app, db, users, dummy_campai
 
 
 def test_every_change_writes_exactly_one_event(db, users, tree, runner, count_events):
-    from datetime import date
+    from datetime import date, time
     campaign = create_campaign({"name": "Chiến dịch", "unit": tree["province"], "start_date": date(2025, 7, 15),
-                                "deadline": date(2025, 10, 25), "timezone": "Asia/Ho_Chi_Minh",
+                                "deadline": date(2025, 10, 25), "timezone": "Asia/Ho_Chi_Minh", "digest_time": time(6),
                                 "topics": ["VNeID"]}, user=users["admin"])
     db.session.commit()
     assert count_events("campaign.created") == 1

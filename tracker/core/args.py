@@ -7,6 +7,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
 from tracker.core.errors import AppError, InvalidInput
+from tracker.core.routing import MAX_ID
 
 
 class Parser(FlaskParser):
@@ -23,6 +24,22 @@ class Parser(FlaskParser):
         raise AppError(_("The request body is not valid JSON."), code="malformed_json", status=400)
 
 
+def refuse_nul_characters():
+    """Refuse input carrying NUL characters, which no text column can store (PostgreSQL rejects them)."""
+    texts = [*request.args.values(), *request.form.values(), *(request.view_args or {}).values()]
+    if any(isinstance(text, str) and "\x00" in text for text in texts):
+        raise InvalidInput(_("The input contains a NUL character."))
+    if request.mimetype in {"application/json", "text/csv", "text/plain"}:
+        body = request.get_data(cache=True)
+        if b"\x00" in body or b"\\u0000" in body:
+            raise InvalidInput(_("The input contains a NUL character."))
+
+
+def init_args(app):
+    """Check every request for input no column could store."""
+    app.before_request(refuse_nul_characters)
+
+
 def flatten(messages):
     """Flatten ``{location: {field: [msg]}}`` (or plain ``{field: [msg]}``) into ``{field: [msg]}``."""
     if isinstance(messages, list):
@@ -37,6 +54,13 @@ def flatten(messages):
 
 
 parser = Parser()
+
+
+class Id(ma.fields.Integer):
+    """An id given as input: a positive integer the database can hold (else a clear 422)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=False, validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class DropBlanks:

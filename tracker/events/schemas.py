@@ -1,7 +1,7 @@
 """Event feed input and output."""
 import marshmallow as ma
 
-from tracker.core.args import DropBlanks
+from tracker.core.args import DropBlanks, Id
 from tracker.core.routing import MAX_ID
 
 
@@ -29,4 +29,4 @@ class EventListSchema(ma.Schema):
 
 class AuditArgsSchema(DropBlanks, ma.Schema):
     type = ma.fields.String(validate=ma.validate.Length(max=50))
-    before = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**63 - 1))
+    before = Id()

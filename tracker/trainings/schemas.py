@@ -2,9 +2,8 @@
 import marshmallow as ma
 from flask_babel import gettext as _
 
-from tracker.core.args import DropBlanks
+from tracker.core.args import DropBlanks, Id
 from tracker.core.pagination import PageArgsSchema
-from tracker.core.routing import MAX_ID
 from tracker.core.time import combine_local
 from tracker.geo.models import UnitLevel
 from tracker.geo.schemas import UnitField
@@ -75,7 +74,7 @@ class TrainingUpdateSchema(ma.Schema):
 
 
 class TrainingCreateSchema(TrainingUpdateSchema):
-    campaign_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=MAX_ID))
+    campaign_id = Id(required=True)
     village = UnitField(required=True, levels=[UnitLevel.village])
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     topic = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
@@ -93,7 +92,7 @@ class TrainingCancelSchema(ma.Schema):
 
 
 class TrainingListArgsSchema(PageArgsSchema):
-    campaign_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID))
+    campaign_id = Id()
     unit = UnitField(metadata={"description": "Only trainings in villages under this unit"})
     date = ma.fields.Date(metadata={"description": "Local calendar day (campaign time zone)"})
     status = ma.fields.Enum(TrainingStatus, by_value=True)
@@ -111,11 +110,11 @@ class TrainingFilterSchema(DropBlanks, TrainingListArgsSchema):
 class CalendarArgsSchema(DropBlanks, ma.Schema):
     month = ma.fields.Date(format="%Y-%m")
     unit = UnitField()
-    campaign_id = ma.fields.Integer()
+    campaign_id = Id()
 
 
 class NewTrainingArgsSchema(DropBlanks, ma.Schema):
-    campaign_id = ma.fields.Integer()
+    campaign_id = Id()
     date = ma.fields.Date()
 
 

@@ -1,0 +1,48 @@
+"""Pages and forms answer malformed input with a 4xx page, never a 500, and store nothing."""
+import pytest
+import sqlalchemy as sa
+
+from tracker.events.models import Event
+
+GETS = ["/trainings?date=garbage", "/trainings?date=2025-13-45", "/trainings?unit=zzz", "/trainings?status=x",
+        "/trainings?cursor=%%%", "/trainings/calendar?month=xx", "/trainings/calendar?month=2025-99",
+        "/trainings/new?date=x", "/trainings/new?campaign_id=99999999999999999999999",
+        "/units/%00", "/units/" + "x" * 500, "/events?before=abc", "/events?type=" + "x" * 500,
+        "/campaigns/99999999999999999999", "/trainings/1/edit", "/campaigns/1/targets", "/dashboard?x=1"]
+POSTS = [("/trainings/new", {"village": "zzz", "date": "x", "start_time": "25:99"}),
+         ("/trainings/new", {"village": ["a", "b"], "capacity": "-1"}),
+         ("/campaigns/new", {"unit": "66", "start_date": "2025-01-01", "deadline": "2024-01-01", "topics": ""}),
+         ("/campaigns/1/targets", {"percent": "abc"}), ("/campaigns/1/targets", {"target-66001": "-5"}),
+         ("/campaigns/1/targets", {"target-99999": "5"}), ("/units/import", {}),
+         ("/users/new", {"username": "A", "role": "king", "unit": "x"}), ("/users/999/active", {"is_active": "maybe"}), ("/trainings/1/cancel", {"reason": "x" * 600}),
+         ]
+
+
+@pytest.mark.parametrize("url", GETS)
+def test_malformed_page_requests_get_a_4xx_or_the_page(client, users, login, dummy_training, url):
+    login(users["admin"])
+    assert client.get(url).status_code in {200, 400, 404, 422}
+
+
+@pytest.mark.parametrize(("url", "data"), POSTS)
+def test_malformed_form_posts_are_refused_and_store_nothing(client, users, login, dummy_training, db, url, data):
+    login(users["admin"])
+    response = client.post(url, data=data)
+    assert 400 <= response.status_code < 500
+    assert db.session.scalar(sa.select(sa.func.count(Event.id))) == 0
+
+
+@pytest.mark.parametrize("url", ["/units/66%00", "/trainings?unit=66%00"])
+def test_nul_characters_in_addresses_are_refused(client, users, login, url):
+    login(users["admin"])
+    assert client.get(url).status_code == 422
+
+
+def test_nul_characters_in_json_are_refused(users, api_as, dummy_campaign, db):
+    response = api_as(users["coordinator"]).post("/api/v1/trainings", json={
+        "campaign_id": dummy_campaign.id, "village": "6600101", "title": "VNeID\x00", "topic": "VNeID",
+        "starts_at": "2025-08-20T08:00:00+07:00", "ends_at": "2025-08-20T10:00:00+07:00"})
+    assert response.status_code == 422
+    assert response.json["error"]["message"] == "The input contains a NUL character."
+    csv = "code,name,level,parent_code,population\n6600109,Buôn\x00,village,66001,1\n"
+    assert api_as(users["admin"]).post("/api/v1/units/import", data=csv, content_type="text/csv").status_code == 422
