@@ -53,20 +53,6 @@ def current_campaign_for(user, *, now=None):
     return campaigns[0] if campaigns else None
 
 
-def targets_by_unit(campaign, units_select=None):
-    """Return ``[(unit, target or None)]`` for the communes of the campaign (or ``units_select``)."""
-    units = units_select if units_select is not None else sa.select(Unit).where(
-        Unit.parent_id == campaign.unit_id
-    ).order_by(Unit.name)
-    units = units.subquery()
-    unit_alias = sa.orm.aliased(Unit, units)
-    rows = db.session.execute(
-        sa.select(unit_alias, Target.target)
-        .outerjoin(Target, sa.and_(Target.unit_id == unit_alias.id, Target.campaign_id == campaign.id))
-    )
-    return [(unit, target) for unit, target in rows]
-
-
 def total_target(campaign):
     """Return the province target: the campaign's own, else the sum of the commune targets."""
     if campaign.target is not None:

@@ -25,16 +25,6 @@ def villages_under(unit):
     return units_under(unit, level=UnitLevel.village, include_self=True)
 
 
-def count_by_level(unit):
-    """Return ``{level: count}`` of the units under ``unit``, counted in SQL."""
-    rows = db.session.execute(
-        sa.select(Unit.level, sa.func.count())
-        .where(Unit.path.startswith(unit.path, autoescape=True), Unit.id != unit.id)
-        .group_by(Unit.level)
-    )
-    return {level: count for level, count in rows}
-
-
 def get_units_by_codes(codes):
     """Return ``{code: unit}`` for the stored units among ``codes``."""
     found = {}
