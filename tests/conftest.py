@@ -33,6 +33,18 @@ ICT = timezone(timedelta(hours=7))
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Run tests marked ``postgresql_only`` on PostgreSQL alone (they test what SQLite lacks)."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        on_sqlite = params.get("database_url") == "sqlite"
+        (drop if on_sqlite and item.get_closest_marker("postgresql_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _pg_admin_dsn():
     return sa.engine.make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -133,11 +145,6 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-@pytest.fixture
-def is_postgres(db):
-    return db.engine.dialect.name == "postgresql"
 
 
 # Units ---------------------------------------------------------------------------------------
