@@ -123,3 +123,19 @@ def test_an_admin_cannot_import_outside_their_province(db, tree, create_user):
     result = import_units("code,name,level,parent_code,population\n6600103,Buôn Mới,village,66001,50\n",
                           user=admin)
     assert result == {"created": 1, "updated": 0}
+
+
+def test_ancestor_paths():
+    from tracker.geo.models import ancestor_paths
+    assert ancestor_paths("/66/66001/6600101/") == ["/66/", "/66/66001/"]
+    assert ancestor_paths("/66/") == []
+
+
+def test_codes_with_like_wildcards_do_not_leak_campaigns(db, create_unit, create_user, create_campaign):
+    from tracker.campaigns.queries import campaigns_for
+    wild = create_unit("6_", "Tỉnh có mã lạ", "province")
+    plain = create_unit("6A", "Tỉnh khác", "province")
+    commune = create_unit("6A001", "Xã thường", "commune", plain)
+    create_campaign(unit=wild, name="Chiến dịch tỉnh mã lạ")
+    mine = create_campaign(unit=plain, name="Chiến dịch của tôi")
+    assert campaigns_for(create_user("coordinator", commune)) == [mine]

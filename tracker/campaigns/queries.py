@@ -7,7 +7,7 @@ from tracker.campaigns.models import Campaign, Target
 from tracker.core.errors import NotFound
 from tracker.core.time import today
 from tracker.extensions import db
-from tracker.geo.models import Unit, UnitLevel
+from tracker.geo.models import Unit, UnitLevel, ancestor_paths
 
 
 def countdown(campaign, day):
@@ -39,7 +39,7 @@ def campaigns_for(user):
     return db.session.scalars(
         sa.select(Campaign)
         .join(Campaign.unit)
-        .where(sa.or_(Unit.path.startswith(scope, autoescape=True), sa.literal(scope).startswith(Unit.path)))
+        .where(sa.or_(Unit.path.startswith(scope, autoescape=True), Unit.path.in_(ancestor_paths(scope))))
         .order_by(Campaign.start_date.desc(), Campaign.id.desc())
     ).all()
 

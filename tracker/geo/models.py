@@ -71,3 +71,9 @@ class Unit(db.Model):
 
     def __repr__(self):
         return f"<Unit {self.code} {self.level}>"
+
+
+def ancestor_paths(path):
+    """Return the paths of the units above the one at ``path`` (``/66/66001/`` → ``["/66/"]``)."""
+    codes = path.strip("/").split("/")
+    return ["/" + "/".join(codes[:depth]) + "/" for depth in range(1, len(codes))]
