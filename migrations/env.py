@@ -8,8 +8,11 @@ from flask import current_app
 # Every model module, so that autogenerate sees the whole schema.
 import tracker.auth.models  # noqa: F401
 import tracker.campaigns.models  # noqa: F401
+import tracker.checkins.models  # noqa: F401
 import tracker.events.models  # noqa: F401
 import tracker.geo.models  # noqa: F401
+import tracker.outcomes.models  # noqa: F401
+import tracker.participants.models  # noqa: F401
 import tracker.trainings.models  # noqa: F401
 
 config = context.config

@@ -26,6 +26,9 @@ from tracker.config import TestConfig
 from tracker.events.models import Event
 from tracker.extensions import db as _db
 from tracker.geo.models import Unit, UnitLevel
+from tracker.participants.models import Gender, Participant
+from tracker.participants.names import clean_name, fold_name
+from tracker.participants.tokens import new_code
 from tracker.trainings.models import Training, TrainingStatus
 
 PG_URL = os.environ.get("TRACKER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -305,3 +308,23 @@ def count_events(db):
             stmt = stmt.where(Event.type == type_)
         return db.session.scalar(stmt)
     return _count_events
+
+
+# Participants --------------------------------------------------------------------------------
+
+@pytest.fixture
+def create_participant(db, tree):
+    def _create_participant(full_name="Nguyễn Thị Hoa", **kwargs):
+        values = {"code": new_code(), "full_name": clean_name(full_name), "search_name": fold_name(full_name),
+                  "birth_year": 1980, "gender": Gender.female, "ethnicity": "Ê Đê", "village": tree["village"],
+                  "consent": True} | kwargs
+        participant = Participant(**values)
+        db.session.add(participant)
+        db.session.commit()
+        return participant
+    return _create_participant
+
+
+@pytest.fixture
+def dummy_participant(create_participant):
+    return create_participant()

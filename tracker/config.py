@@ -30,6 +30,10 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True
+        #: Keys that sign QR cards, ``VERSION=SECRET`` separated by commas (``2=…,1=…``). New cards
+        #: use the highest version; older versions still verify until removed. Unset: version 1,
+        #: derived from the secret key.
+        self.TRACKER_QR_KEYS = os.environ.get("TRACKER_QR_KEYS")
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.BABEL_DEFAULT_LOCALE = "vi"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
