@@ -18,6 +18,15 @@ CAPABILITIES = {
     "progress.read": {Role.admin, Role.committee, Role.coordinator},
     "trainings.read": {Role.admin, Role.committee, Role.coordinator, Role.volunteer},
     "trainings.manage": {Role.admin, Role.coordinator},
+    # Participants' personal data: the people who register them and print their cards.
+    "participants.read": {Role.admin, Role.coordinator},
+    "participants.register": {Role.admin, Role.coordinator},
+    # Scanning at the door (volunteers register walk-ins through the check-in capability).
+    "checkins.record": {Role.admin, Role.coordinator, Role.volunteer},
+    "checkins.read": {Role.admin, Role.coordinator, Role.volunteer},
+    "checkins.void": {Role.admin, Role.coordinator},
+    "outcomes.manage": {Role.admin},
+    "outcomes.record": {Role.admin, Role.coordinator, Role.volunteer},
 }
 
 
