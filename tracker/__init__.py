@@ -74,18 +74,19 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from tracker.api import auth, campaigns, events, trainings, units
+    from tracker.api import auth, campaigns, events, outcomes, trainings, units
     from tracker.auth.views import bp as auth_bp
     from tracker.campaigns.views import bp as campaigns_bp
     from tracker.core.views import bp as core_bp
     from tracker.events.views import bp as events_bp
     from tracker.extensions import api, csrf
     from tracker.geo.views import bp as geo_bp
+    from tracker.outcomes.views import bp as outcomes_bp
     from tracker.trainings.views import bp as trainings_bp
 
-    for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp):
+    for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp, outcomes_bp):
         app.register_blueprint(blueprint)
-    for module in (auth, units, campaigns, trainings, events):
+    for module in (auth, units, campaigns, trainings, events, outcomes):
         api.register_blueprint(module.bp)
         # The API authenticates by bearer token only, never by cookie, so CSRF cannot apply.
         csrf.exempt(module.bp)

@@ -1,0 +1,95 @@
+"""``/api/v1``: a campaign's indicators and their targets, progress by indicator, and the outcomes
+participants reached."""
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker.api.common import protect
+from tracker.auth.access import ensure_can, ensure_visible
+from tracker.campaigns.queries import get_campaign_for
+from tracker.campaigns.schemas import TargetsUpdateSchema
+from tracker.core.args import Blueprint
+from tracker.core.errors import NotFound
+from tracker.extensions import db
+from tracker.outcomes import operations
+from tracker.outcomes.queries import (
+    get_indicator,
+    get_participant_for_outcomes,
+    indicators_with_targets,
+    outcomes_of,
+    reached_by_indicator,
+)
+from tracker.outcomes.schemas import (
+    IndicatorListSchema,
+    IndicatorsUpdateSchema,
+    OutcomeListSchema,
+    OutcomesRecordedSchema,
+    OutcomesRecordSchema,
+    ProgressArgsSchema,
+    ProgressSchema,
+)
+
+bp = protect(Blueprint("api_outcomes", __name__, url_prefix="/api/v1", description="Indicators and outcomes"))
+
+
+@bp.get("/campaigns/<int:campaign_id>/indicators")
+@bp.response(200, IndicatorListSchema)
+def list_indicators(campaign_id):
+    """List the campaign's indicators in display order, with the targets in your area."""
+    campaign = get_campaign_for(current_user, campaign_id)
+    return {"items": indicators_with_targets(campaign, current_user)}
+
+
+@bp.put("/campaigns/<int:campaign_id>/indicators")
+@bp.arguments(IndicatorsUpdateSchema)
+@bp.response(200, IndicatorListSchema)
+def define_indicators(data, campaign_id):
+    """Set the campaign's indicators: add, rename and reorder by key; unused ones may be left out."""
+    campaign = get_campaign_for(current_user, campaign_id)
+    operations.define_indicators(campaign, data["indicators"], user=current_user)
+    db.session.commit()
+    return {"items": indicators_with_targets(campaign, current_user)}
+
+
+@bp.put("/campaigns/<int:campaign_id>/indicators/<key>/targets")
+@bp.arguments(TargetsUpdateSchema)
+@bp.response(200, IndicatorListSchema)
+def set_indicator_targets(data, campaign_id, key):
+    """Set an indicator's per-unit targets, explicitly or as a rate of population (rounded up)."""
+    campaign = get_campaign_for(current_user, campaign_id)
+    ensure_can(current_user, "outcomes.manage", campaign.unit, overlapping=True)
+    operations.set_indicator_targets(get_indicator(campaign, key), data, user=current_user)
+    db.session.commit()
+    return {"items": indicators_with_targets(campaign, current_user)}
+
+
+@bp.get("/campaigns/<int:campaign_id>/indicators/progress")
+@bp.arguments(ProgressArgsSchema, location="query")
+@bp.response(200, ProgressSchema)
+def indicator_progress(args, campaign_id):
+    """People reached against the target, per indicator, in one unit (default yours)."""
+    campaign = get_campaign_for(current_user, campaign_id)
+    ensure_can(current_user, "progress.read")
+    unit = args.get("unit") or (current_user.unit if current_user.unit.is_within(campaign.unit) else campaign.unit)
+    ensure_visible(current_user, unit)
+    if not unit.is_within(campaign.unit):
+        raise NotFound(_("The unit is not in the campaign's province."))
+    return {"unit": unit, "items": reached_by_indicator(campaign, unit)}
+
+
+@bp.post("/participants/<int:participant_id>/outcomes")
+@bp.arguments(OutcomesRecordSchema)
+@bp.response(200, OutcomesRecordedSchema)
+def record_outcomes(data, participant_id):
+    """Tick outcomes a participant reached; those already recorded keep their first time."""
+    participant = get_participant_for_outcomes(current_user, participant_id)
+    campaign = get_campaign_for(current_user, data["campaign_id"])
+    recorded = operations.record_outcomes(participant, data["outcomes"], campaign=campaign, user=current_user)
+    db.session.commit()
+    return {"recorded": [outcome.indicator.key for outcome in recorded], "outcomes": outcomes_of(participant)}
+
+
+@bp.get("/participants/<int:participant_id>/outcomes")
+@bp.response(200, OutcomeListSchema)
+def list_outcomes(participant_id):
+    """List the outcomes a participant reached, with when they were recorded."""
+    return {"items": outcomes_of(get_participant_for_outcomes(current_user, participant_id))}
