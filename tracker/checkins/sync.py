@@ -1,0 +1,81 @@
+"""Settling the scans a device kept while offline: each on its own, idempotent by ``scan_id``."""
+import marshmallow as ma
+from flask_babel import gettext as _
+
+from tracker.auth.access import ensure_can
+from tracker.checkins.models import CheckInSource
+from tracker.checkins.operations import check_in
+from tracker.checkins.queries import find_training
+from tracker.checkins.schemas import SyncScanSchema
+from tracker.core.args import flatten
+from tracker.core.errors import AppError, InvalidInput, NotFound
+from tracker.extensions import db
+
+REFUSED = "refused"
+
+
+def sync_scans(items, *, user, now=None):
+    """Settle a batch of offline scans in the order they were made; return one result per item, as sent."""
+    ensure_can(user, "checkins.record")
+    scans = [_load(item) for item in items]
+    trainings = {}
+    results = [None] * len(items)
+    for index in sorted(range(len(items)), key=lambda index: _scan_order(scans[index])):
+        scan = scans[index]
+        if isinstance(scan, AppError):
+            results[index] = _refusal(_raw_scan_id(items[index]), scan)
+        else:
+            results[index] = _settle_one(scan, trainings, user=user, now=now)
+    return results
+
+
+def _load(item):
+    """Return the scan ``item`` describes, or the error that refuses it."""
+    try:
+        return SyncScanSchema().load(item)
+    except ma.ValidationError as error:
+        return InvalidInput(_("Some fields are not valid."), fields=flatten(error.messages))
+
+
+def _scan_order(scan):
+    """Sort key: malformed items first (they change nothing), then by scan time, then by scan id."""
+    if isinstance(scan, AppError):
+        return (0, None, "")
+    return (1, scan["scanned_at"], str(scan["scan_id"]))
+
+
+def _settle_one(scan, trainings, *, user, now):
+    """Check one scan in inside its own savepoint; a refusal undoes only what this scan wrote."""
+    training = None
+    try:
+        with db.session.begin_nested():
+            training = _training(scan["training_id"], trainings)
+            answer = check_in(training, scan, user=user, source=CheckInSource.sync, is_offline=True, now=now)
+    except AppError as error:
+        if training is not None:
+            # The savepoint may have undone the training's flip to held; read it again when needed.
+            db.session.expire(training, ["status", "updated_at"])
+        return _refusal(str(scan["scan_id"]), error)
+    return {"scan_id": str(scan["scan_id"]), "status": answer.status, "result": answer.result.value,
+            "participant": answer.participant, "checked_in_at": answer.checked_in_at}
+
+
+def _training(training_id, trainings):
+    """Return the training (read once per batch) or raise 404."""
+    if training_id not in trainings:
+        trainings[training_id] = find_training(training_id)
+    training = trainings[training_id]
+    if training is None:
+        raise NotFound(_("Training not found."))
+    return training
+
+
+def _refusal(scan_id, error):
+    return {"scan_id": scan_id, "status": error.status, "result": REFUSED,
+            "error": {"code": error.code, "message": error.message, "fields": error.fields}}
+
+
+def _raw_scan_id(item):
+    """Return the scan id of a malformed item as sent, if it is short text."""
+    scan_id = item.get("scan_id") if isinstance(item, dict) else None
+    return scan_id if isinstance(scan_id, str) and len(scan_id) <= 100 else None
