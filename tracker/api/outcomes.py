@@ -20,12 +20,12 @@ from tracker.outcomes.queries import (
 )
 from tracker.outcomes.schemas import (
     IndicatorListSchema,
+    IndicatorProgressArgsSchema,
+    IndicatorProgressSchema,
     IndicatorsUpdateSchema,
     OutcomeListSchema,
     OutcomesRecordedSchema,
     OutcomesRecordSchema,
-    ProgressArgsSchema,
-    ProgressSchema,
 )
 
 bp = protect(Blueprint("api_outcomes", __name__, url_prefix="/api/v1", description="Indicators and outcomes"))
@@ -63,8 +63,8 @@ def set_indicator_targets(data, campaign_id, key):
 
 
 @bp.get("/campaigns/<int:campaign_id>/indicators/progress")
-@bp.arguments(ProgressArgsSchema, location="query")
-@bp.response(200, ProgressSchema)
+@bp.arguments(IndicatorProgressArgsSchema, location="query")
+@bp.response(200, IndicatorProgressSchema)
 def indicator_progress(args, campaign_id):
     """People reached against the target, per indicator, in one unit (default yours)."""
     campaign = get_campaign_for(current_user, campaign_id)

@@ -25,7 +25,7 @@ def indicators_with_targets(campaign, user):
     """Return the campaign's indicators as dicts, with the targets of units overlapping ``user``'s scope."""
     return [
         {"key": indicator.key, "name": indicator.name, "position": indicator.position,
-         "targets": sorted((t for t in indicator.targets if overlaps(user, t.unit)), key=lambda t: t.unit.code)}
+         "targets": sorted((t for t in indicator.targets if overlaps(user, t.unit)), key=lambda t: t.unit.path)}
         for indicator in indicators_for(campaign)
     ]
 

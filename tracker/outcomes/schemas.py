@@ -46,19 +46,19 @@ class IndicatorsUpdateSchema(ma.Schema):
     indicators = ma.fields.List(ma.fields.Nested(IndicatorItemSchema), required=True,
                                 validate=ma.validate.Length(max=50))
 
-    @ma.validates("indicators")
-    def validate_distinct(self, value, **kwargs):
+    @ma.validates_schema(skip_on_field_errors=True)
+    def validate_distinct(self, data, **kwargs):
         """Each key appears once."""
-        keys = [item["key"] for item in value]
+        keys = [item["key"] for item in data["indicators"]]
         if len(set(keys)) != len(keys):
-            raise ma.ValidationError(_("Each key may appear only once."))
+            raise ma.ValidationError(_("Each key may appear only once."), "indicators")
 
 
-class ProgressArgsSchema(DropBlanks, ma.Schema):
+class IndicatorProgressArgsSchema(DropBlanks, ma.Schema):
     unit = UnitField(metadata={"description": "Unit code; default your own unit (or the province)"})
 
 
-class ProgressItemSchema(ma.Schema):
+class IndicatorProgressItemSchema(ma.Schema):
     key = ma.fields.String()
     name = ma.fields.String()
     target = ma.fields.Integer(allow_none=True)
@@ -66,9 +66,9 @@ class ProgressItemSchema(ma.Schema):
     reached_percent = ma.fields.Float(allow_none=True)
 
 
-class ProgressSchema(ma.Schema):
+class IndicatorProgressSchema(ma.Schema):
     unit = UnitField()
-    items = ma.fields.List(ma.fields.Nested(ProgressItemSchema))
+    items = ma.fields.List(ma.fields.Nested(IndicatorProgressItemSchema))
 
 
 class OutcomesRecordSchema(ma.Schema):
