@@ -122,8 +122,9 @@ class ParticipantRowSchema(PersonSchema):
         if isinstance(row.get("gender"), str):
             row["gender"] = GENDER_WORDS.get(fold_name(row["gender"]), row["gender"])
         row["consent"] = CONSENT_WORDS.get(fold_name(str(row.get("consent", ""))), row.get("consent"))
-        if isinstance(row.get("phone"), (int, float)):
-            row["phone"] = str(int(row["phone"]))
+        for key in ("village", "phone"):  # Excel keeps codes and numbers typed as digits as numbers
+            if isinstance(row.get(key), int) and not isinstance(row[key], bool):
+                row[key] = str(row[key])
         return {key: value for key, value in row.items() if value is not None}
 
 
