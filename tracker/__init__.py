@@ -82,9 +82,10 @@ def register_blueprints(app):
     from tracker.extensions import api, csrf
     from tracker.geo.views import bp as geo_bp
     from tracker.outcomes.views import bp as outcomes_bp
+    from tracker.participants.views import bp as participants_bp
     from tracker.trainings.views import bp as trainings_bp
 
-    for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp, outcomes_bp):
+    for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp, outcomes_bp, participants_bp):
         app.register_blueprint(blueprint)
     for module in (auth, units, campaigns, trainings, events, outcomes, participants):
         api.register_blueprint(module.bp)

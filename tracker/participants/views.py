@@ -1,0 +1,126 @@
+"""HTML pages: search participants, register one, see one, import a sheet (coordinators and admins)."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from tracker.auth.access import ensure_can
+from tracker.core.args import load
+from tracker.core.errors import AppError
+from tracker.core.views import refused
+from tracker.extensions import db
+from tracker.geo.models import UnitLevel
+from tracker.geo.queries import list_units_under, list_villages
+from tracker.participants import operations
+from tracker.participants.ethnicities import ETHNIC_GROUPS
+from tracker.participants.models import Gender
+from tracker.participants.queries import (
+    find_possible_duplicates,
+    get_participant_for,
+    registrar_of,
+    search_participants,
+)
+from tracker.participants.schemas import (
+    MIN_AGE,
+    ParticipantFilterSchema,
+    ParticipantFormSchema,
+    ParticipantsFileSchema,
+    latest_birth_year,
+)
+from tracker.participants.sheets import MAX_ROWS, read_sheet
+
+bp = Blueprint("participants", __name__)
+
+
+@bp.get("/participants")
+@login_required
+def list_participants():
+    """People of the user's area, searched by name or code and filtered by village."""
+    ensure_can(current_user, "participants.read")
+    args = load(ParticipantFilterSchema(), "query")
+    participants, cursor = search_participants(
+        current_user, q=args.get("q"), village=args.get("village"), cursor=args.get("cursor"), limit=args["limit"],
+    )
+    return render_template("participants/list.html", participants=participants, cursor=cursor,
+                           q=args.get("q", ""), village=args.get("village"),
+                           village_options=_village_options(args.get("village")))
+
+
+def _village_options(selected):
+    """Villages of a commune user; for wider scopes the communes, with the chosen commune's villages."""
+    scope = current_user.unit
+    if scope.level != UnitLevel.province:
+        return [(village.code, village.name) for village in list_units_under(scope, level=UnitLevel.village,
+                                                                             include_self=True)]
+    commune = selected.parent if selected is not None and selected.level == UnitLevel.village else selected
+    options = []
+    for unit in list_units_under(scope, level=UnitLevel.commune):
+        options.append((unit.code, unit.name))
+        if commune is not None and unit.id == commune.id:
+            options.extend((village.code, "\u2003" + village.name)
+                           for village in list_units_under(unit, level=UnitLevel.village))
+    return options
+
+
+@bp.route("/participants/new", methods=["GET", "POST"])
+@login_required
+def new_participant():
+    """Register a person in a village of the user's area."""
+    ensure_can(current_user, "participants.register")
+    form, errors = {"village": request.args.get("village", "")}, {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            participant, duplicates = operations.register_participant(load(ParticipantFormSchema()),
+                                                                      user=current_user)
+            db.session.commit()
+        except AppError as error:
+            errors = refused(error)
+        else:
+            flash(_("%(name)s is registered with code %(code)s.", name=participant.full_name,
+                    code=participant.code), "success")
+            if duplicates:
+                flash(_("Someone with the same name and birth year already lives in this village: check "
+                        "below that this is not the same person."), "error")
+            return redirect(url_for("participants.participant_page", participant_id=participant.id))
+    return render_template(
+        "participants/form.html", form=form, errors=errors, villages=list_villages(current_user.unit),
+        genders=list(Gender), ethnic_groups=ETHNIC_GROUPS, latest_year=latest_birth_year(), min_age=MIN_AGE,
+    ), 422 if errors else 200
+
+
+@bp.get("/participants/<int:participant_id>")
+@login_required
+def participant_page(participant_id):
+    """Everything about a participant, with anyone who may be the same person."""
+    participant = get_participant_for(current_user, participant_id)
+    duplicates = find_possible_duplicates(participant.search_name, participant.birth_year, participant.village,
+                                          exclude_id=participant.id)
+    return render_template("participants/participant.html", participant=participant, duplicates=duplicates,
+                           registrar=registrar_of(participant), card_url=_card_url(participant))
+
+
+def _card_url(participant):
+    """The card page, which the cards blueprint serves once it is registered."""
+    try:
+        return url_for("cards.card", participant_id=participant.id)
+    except BuildError:
+        return url_for("participants.participant_page", participant_id=participant.id) + "/card"
+
+
+@bp.route("/participants/import", methods=["GET", "POST"])
+@login_required
+def import_participants():
+    """Register the people of an uploaded CSV or XLSX sheet; all rows or none."""
+    ensure_can(current_user, "participants.register")
+    result, errors, status = None, {}, 200
+    if request.method == "POST":
+        try:
+            upload = load(ParticipantsFileSchema(), "files")["file"]
+            result = operations.import_participants(read_sheet(upload.read()), user=current_user)
+            db.session.commit()
+        except AppError as error:
+            errors, status = refused(error), error.status
+            if "file" in errors:
+                errors["_schema"] = [_("Choose a CSV or XLSX file to import.")]
+    return render_template("participants/import.html", result=result, errors=errors, max_rows=MAX_ROWS), status
