@@ -1,14 +1,15 @@
 """Reads about indicators and outcomes: a campaign's indicators, a person's outcomes, progress."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
-from tracker.auth.access import can, can_see, overlaps
-from tracker.core.errors import Forbidden, NotFound
+from tracker.auth.access import overlaps
+from tracker.core.errors import NotFound
 from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
 from tracker.outcomes.models import Indicator, IndicatorTarget, Outcome
 from tracker.participants.models import Participant
+from tracker.participants.queries import get_participant_for
 
 
 def indicators_for(campaign):
@@ -125,12 +126,6 @@ def _percent(reached, target):
 
 
 def get_participant_for_outcomes(user, participant_id):
-    """Return the participant if their home lies in ``user``'s scope (404), and ``user`` ticks outcomes (403)."""
-    participant = db.session.scalar(
-        sa.select(Participant).options(joinedload(Participant.village)).where(Participant.id == participant_id)
-    )
-    if participant is None or not can_see(user, participant.village):
-        raise NotFound(_("Participant not found."))
-    if not can(user, "outcomes.record"):
-        raise Forbidden(_("Your role does not allow this."))
-    return participant
+    """Return the participant if ``user`` ticks outcomes and their home lies in scope; raise 404 otherwise."""
+    # Volunteers tick outcomes without reading participants' records: the outcomes capability decides.
+    return get_participant_for(user, participant_id, capability="outcomes.record")
