@@ -1,12 +1,17 @@
 """Defining indicators, their targets, and recording outcomes."""
+import threading
+
 import pytest
 import sqlalchemy as sa
 
+from tracker.auth.models import User
+from tracker.campaigns.models import Campaign
 from tracker.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tracker.events.models import Event
 from tracker.outcomes import operations
 from tracker.outcomes.models import Indicator, IndicatorTarget, Outcome
 from tracker.outcomes.queries import indicators_for, outcomes_of
+from tracker.participants.models import Participant
 
 
 def _keys(campaign):
@@ -157,3 +162,34 @@ def test_a_volunteer_records_at_a_checkin_in_their_commune(db, users, tree, dumm
     assert outcome.checkin_id == checkin.id
     home_volunteer = create_user("volunteer", tree["other_commune"])
     assert operations.record_outcomes(visitor, ["cashless_payment"], campaign=dummy_campaign, user=home_volunteer)
+
+
+@pytest.mark.postgresql_only
+def test_concurrent_ticks_store_one_outcome(app, db, users, dummy_indicators, dummy_campaign, dummy_participant,
+                                            count_events):
+    """Two volunteers tick the same outcome at once: one row, one event, no error."""
+    ids = (dummy_participant.id, dummy_campaign.id, users["coordinator"].id)
+    barrier, stored, failures = threading.Barrier(2, timeout=10), [], []
+
+    def tick():
+        with app.app_context():
+            try:
+                participant, campaign = db.session.get(Participant, ids[0]), db.session.get(Campaign, ids[1])
+                user = db.session.get(User, ids[2])
+                barrier.wait()
+                stored.append(len(operations.record_outcomes(participant, ["vneid_level2"], campaign=campaign,
+                                                             user=user)))
+                db.session.commit()
+            except Exception as error:  # reported below: a thread's exception would be lost
+                failures.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=tick) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert failures == [] and sorted(stored) == [0, 1]
+    assert db.session.scalar(sa.select(sa.func.count(Outcome.id))) == 1
+    assert count_events("outcome.recorded") == 1
