@@ -74,7 +74,7 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from tracker.api import auth, campaigns, checkins, events, outcomes, participants, trainings, units
+    from tracker.api import auth, campaigns, cards, checkins, events, outcomes, participants, trainings, units
     from tracker.auth.views import bp as auth_bp
     from tracker.campaigns.views import bp as campaigns_bp
     from tracker.core.views import bp as core_bp
@@ -82,12 +82,14 @@ def register_blueprints(app):
     from tracker.extensions import api, csrf
     from tracker.geo.views import bp as geo_bp
     from tracker.outcomes.views import bp as outcomes_bp
+    from tracker.participants.card_views import bp as cards_bp
     from tracker.participants.views import bp as participants_bp
     from tracker.trainings.views import bp as trainings_bp
 
-    for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp, outcomes_bp, participants_bp):
+    for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp, outcomes_bp, participants_bp,
+                      cards_bp):
         app.register_blueprint(blueprint)
-    for module in (auth, units, campaigns, trainings, events, outcomes, participants, checkins):
+    for module in (auth, units, campaigns, trainings, events, outcomes, participants, cards, checkins):
         api.register_blueprint(module.bp)
         # The API authenticates by bearer token only, never by cookie, so CSRF cannot apply.
         csrf.exempt(module.bp)
