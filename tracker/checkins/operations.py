@@ -75,14 +75,15 @@ class ScanAnswer:
 def check_in(training, scan, *, user, source=None, is_offline=False, now=None):
     """Check in the person on a scanned card or typed code at ``training``; return the ``ScanAnswer``."""
     ensure_can(user, "checkins.record", training.village)
-    participant = answer = None
+    code = participant = answer = None
     try:
-        participant = _participant_on(scan)
+        code = card_code(scan)
+        participant = _participant_with(code, scan)
         ensure_open(training, scan["scanned_at"], now=now)
     except AppError:
         # A scan that was accepted once is answered the same when replayed, even if the rules
         # would now refuse it (the training since cancelled, a key since rotated).
-        answer = replay(training, scan["scan_id"], participant)
+        answer = replay(training, scan["scan_id"], code)
         if answer is None:
             raise
     if answer is None:
@@ -107,9 +108,8 @@ def card_code(scan):
     return code
 
 
-def _participant_on(scan):
-    """Return the participant a scan names, wherever they live; refuse unknown codes."""
-    code = card_code(scan)
+def _participant_with(code, scan):
+    """Return the participant with ``code``, wherever they live; refuse unknown codes."""
     participant = participant_by_code(code)
     if participant is None:
         message = _("No participant has the code %(code)s. Check the code, or register the person.", code=code)
@@ -138,12 +138,12 @@ def checkin_window(training):
     return training.starts_at - OPENS_BEFORE, training.ends_at + CLOSES_AFTER
 
 
-def replay(training, scan_id, participant=None):
+def replay(training, scan_id, code=None):
     """Return the first answer to a scan already stored, or None; refuse a scan id used for another check-in."""
     checkin = checkin_by_scan_id(scan_id)
     if checkin is None:
         return None
-    if checkin.training_id != training.id or (participant is not None and checkin.participant_id != participant.id):
+    if checkin.training_id != training.id or (code is not None and checkin.participant.code != code):
         raise Conflict(_("This scan id was already used for another check-in."), fields={"scan_id": [str(scan_id)]})
     return ScanAnswer(checkin, ScanResult.checked_in)
 
@@ -156,7 +156,7 @@ def _settle(training, participant, scan, *, user, source, is_offline):
     if insert(checkin):
         record_checkin(checkin, user=user)
         return ScanAnswer(checkin, ScanResult.checked_in)
-    answer = replay(training, scan["scan_id"], participant)
+    answer = replay(training, scan["scan_id"], participant.code)
     if answer is None:
         first = active_checkin(training, participant)
         if first is None:  # the winner was voided meanwhile: rare, and safe to send again
@@ -220,6 +220,10 @@ def void_checkin(checkin, *, reason, user, now=None):
     return checkin
 
 
+class _ScanTaken(Exception):
+    """Another request stored a check-in with this scan id first."""
+
+
 @dataclass
 class WalkIn:
     """A participant registered at the door, their check-in, and who they may duplicate."""
@@ -239,22 +243,18 @@ def register_walk_in(training, data, *, user, now=None):
         return _walk_in_answer(answer)
     ensure_open(training, scan["scanned_at"], now=now)
     person = {key: value for key, value in data.items() if key not in WALK_IN_FIELDS}
-    savepoint = db.session.begin_nested()
     try:
-        participant, duplicates = register_participant(person, user=user, capability="checkins.record")
-        checkin = CheckIn(training=training, participant=participant, volunteer_id=user.id,
-                          source=CheckInSource.manual, **scan)
-        inserted = insert(checkin)
-    except Exception:
-        savepoint.rollback()
-        raise
-    if not inserted:  # the same walk-in, sent twice at once: keep the first person only
-        savepoint.rollback()
+        with db.session.begin_nested():
+            participant, duplicates = register_participant(person, user=user, capability="checkins.record")
+            checkin = CheckIn(training=training, participant=participant, volunteer_id=user.id,
+                              source=CheckInSource.manual, **scan)
+            if not insert(checkin):
+                raise _ScanTaken
+    except _ScanTaken:  # the same walk-in, sent twice at once: the savepoint drops the second person
         answer = replay(training, scan["scan_id"])
         if answer is None:
-            raise Conflict(_("The walk-in crossed another change. Send it again."))
+            raise Conflict(_("The walk-in crossed another change. Send it again.")) from None
         return _walk_in_answer(answer)
-    savepoint.commit()
     record_checkin(checkin, user=user)
     if data.get("outcomes"):
         record_outcomes(participant, data["outcomes"], campaign=training.campaign, user=user, checkin=checkin)

@@ -1,0 +1,145 @@
+"""``POST /api/v1/checkins/sync``: offline scans settled one by one, idempotent in any order."""
+import random
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.checkins.scans import scan_body
+from tests.conftest import ICT
+from tracker.checkins.models import CheckIn
+from tracker.events.models import Event
+from tracker.outcomes.models import Indicator
+from tracker.participants.models import Gender, Participant
+from tracker.participants.names import fold_name
+from tracker.participants.tokens import new_code
+from tracker.trainings.models import TrainingStatus
+
+SYNC = "/api/v1/checkins/sync"
+
+
+def _item(training, participant, **change):
+    return scan_body(participant, training_id=training.id, **change)
+
+
+def _rows(db):
+    db.session.expire_all()
+    return db.session.scalars(sa.select(CheckIn).order_by(CheckIn.id)).all()
+
+
+def test_each_scan_is_settled_on_its_own(users, api_as, dummy_training, create_participant, db):
+    hoa, nam = create_participant(), create_participant("Trần Văn Nam")
+    items = [_item(dummy_training, hoa, shown="accepted"), _item(dummy_training, hoa, qr="PD1.X"),
+             {"scan_id": "not-a-uuid", "training_id": dummy_training.id, "qr": "x", "scanned_at": "x"}, "text",
+             _item(dummy_training, nam, shown="pending", scanned_at="2025-08-20T09:00:00+07:00"),
+             _item(dummy_training, hoa, scanned_at="2025-08-20T09:10:00+07:00"),
+             _item(dummy_training, nam, scanned_at="2025-08-21T09:00:00+07:00"),
+             scan_body(hoa, training_id=999999)]
+    response = api_as(users["volunteer"]).post(SYNC, json={"scans": items})
+    assert response.status_code == 200, response.json
+    results = response.json["results"]
+    assert [(result["status"], result["result"]) for result in results] == [
+        (201, "checked_in"), (422, "refused"), (422, "refused"), (422, "refused"), (201, "checked_in"),
+        (200, "already_checked_in"), (422, "refused"), (404, "refused")]
+    assert [result["scan_id"] for result in results] == [
+        item["scan_id"] if isinstance(item, dict) else None for item in items]
+    assert results[1]["error"]["code"] == "invalid_qr" and results[6]["error"]["code"] == "outside_window"
+    assert set(results[2]["error"]["fields"]) >= {"scan_id", "scanned_at"}
+    assert results[5]["checked_in_at"] == "2025-08-20T01:30:00+00:00"
+    rows = _rows(db)
+    assert [(row.participant_id, row.source, row.is_offline, row.shown) for row in rows] == [
+        (hoa.id, "sync", True, "accepted"), (nam.id, "sync", True, "pending")]
+
+
+def test_a_refused_scan_does_not_undo_the_training_being_held(users, api_as, dummy_training, create_participant,
+                                                              db, dummy_campaign, count_events):
+    db.session.add(Indicator(campaign=dummy_campaign, key="vneid_level2", name="VNeID"))
+    db.session.commit()
+    hoa, nam = create_participant(), create_participant("Trần Văn Nam")
+    items = [_item(dummy_training, hoa, outcomes=["flying"]),
+             _item(dummy_training, nam, scanned_at="2025-08-20T09:00:00+07:00", outcomes=["vneid_level2"])]
+    results = api_as(users["volunteer"]).post(SYNC, json={"scans": items}).json["results"]
+    assert [result["status"] for result in results] == [422, 201]
+    db.session.expire_all()
+    assert dummy_training.status == TrainingStatus.held
+    assert count_events("training.held") == 1 and count_events("checkin.recorded") == 1
+    assert count_events("outcome.recorded") == 1
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    ({}, 422), ({"scans": "x"}, 422), ({"scans": None}, 422), ([], 422), ({"scans": [{}] * 501}, 422)])
+def test_a_malformed_envelope_fails_the_request(users, api_as, body, status):
+    response = api_as(users["volunteer"]).post(SYNC, json=body)
+    assert response.status_code == status
+    assert response.json["error"]["message"]
+
+
+def test_only_those_who_scan_may_sync(users, api_as, dummy_training, dummy_participant, create_training, tree):
+    assert api_as(users["committee"]).post(SYNC, json={"scans": []}).status_code == 403
+    elsewhere = create_training(village=tree["other_village"])
+    results = api_as(users["volunteer"]).post(SYNC, json={"scans": [_item(elsewhere, dummy_participant)]}).json
+    assert results["results"][0]["status"] == 404
+
+
+@pytest.fixture
+def batch(db, dummy_campaign, create_training, tree):
+    """A 500-scan batch over several trainings and 120 people, with the rows it must produce."""
+    base = datetime(2025, 8, 20, 8, 0, tzinfo=ICT)
+    trainings = [create_training(village=tree["village"]),
+                 create_training(village=tree["village2"], starts_at=base + timedelta(hours=6),
+                                 ends_at=base + timedelta(hours=8)),
+                 create_training(village=tree["village"], starts_at=base + timedelta(days=1),
+                                 ends_at=base + timedelta(days=1, hours=2))]
+    people = [Participant(code=new_code(), full_name=f"Người {n}", search_name=fold_name(f"Người {n}"),
+                          birth_year=1970 + n % 40, gender=Gender.female, ethnicity="Ê Đê",
+                          village=tree["village2" if n % 3 else "other_village"], consent=True) for n in range(120)]
+    db.session.add_all(people)
+    db.session.commit()
+    return _make_batch(random.Random(20250820), trainings, people, create_training(village=tree["other_village"]))
+
+
+def _make_batch(rng, trainings, people, out_of_scope):
+    """Return 500 scans and, for each (training, person) they check in, the scan id that must win."""
+    refused = [{"scan_id": "broken", "training_id": trainings[0].id, "qr": "x", "scanned_at": "2025-13-01"},
+               _item(out_of_scope, people[0])]
+    for _ in range(20):
+        refused.append(_item(rng.choice(trainings), rng.choice(people), qr="PD1.ABCDEFGH.AAAAAAAAAAAAAAAA"))
+        training = rng.choice(trainings)
+        late = (training.ends_at + timedelta(hours=2, seconds=1)).isoformat()
+        refused.append(_item(training, rng.choice(people), scanned_at=late))
+    items, scans, room = [], {}, 500 - len(refused)
+    while len(items) < room:
+        training, person = rng.choice(trainings), rng.choice(people)
+        at = training.starts_at + timedelta(minutes=rng.randrange(-60, 241))
+        item = _item(training, person, scanned_at=at.isoformat(), shown=rng.choice(["accepted", "pending"]))
+        twice = rng.random() < 0.1 and len(items) + 2 <= room  # some scans are sent twice
+        items += [item, dict(item)] if twice else [item]
+        scans.setdefault((training.id, person.id), []).append((at, item["scan_id"]))
+    items += refused
+    # The earliest scan of a person at a training is the one that counts, whatever the order sent.
+    return items, {key: min(found)[1] for key, found in scans.items()}
+
+
+def test_a_batch_sent_three_times_in_any_order_stores_exactly_the_right_rows(users, api_as, batch, db):
+    items, winners = batch
+    assert len(items) == 500
+    api, rng, answers = api_as(users["volunteer"]), random.Random(7), []
+    for _send in range(3):
+        order = list(range(len(items)))
+        rng.shuffle(order)
+        response = api.post(SYNC, json={"scans": [items[index] for index in order]})
+        assert response.status_code == 200
+        by_index = dict(zip(order, response.json["results"]))
+        answers.append([by_index[index] for index in range(len(items))])
+    assert answers[0] == answers[1] == answers[2]
+    rows = _rows(db)
+    assert len(rows) == len(winners)
+    assert {(row.training_id, row.participant_id): str(row.scan_id) for row in rows} == winners
+    statuses = {}
+    for answer in answers[0]:
+        statuses[answer["status"]] = statuses.get(answer["status"], 0) + 1
+        if answer["status"] == 201:
+            assert answer["scan_id"] in winners.values()
+    assert set(statuses) == {200, 201, 404, 422}
+    assert db.session.scalar(sa.select(sa.func.count(Event.id)).where(Event.type == "checkin.recorded")) == len(rows)
+    assert all(row.source == "sync" and row.is_offline for row in rows)
