@@ -14,6 +14,7 @@ import tracker.geo.models  # noqa: F401
 import tracker.outcomes.models  # noqa: F401
 import tracker.participants.models  # noqa: F401
 import tracker.trainings.models  # noqa: F401
+from tracker.core.db import include_in_schema
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
@@ -47,6 +48,9 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with target_db.engine.connect() as connection:
+        # Objects built on one database only (Index.ddl_if) are not "missing" on the other.
+        conf_args.setdefault("include_object", lambda obj, name, type_, reflected, compare_to:
+                             reflected or include_in_schema(obj, connection.dialect.name))
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()

@@ -4,12 +4,16 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from tracker.core.db import include_in_schema
 from tracker.extensions import db
 
 
 def test_migrations_match_the_models(app):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        def include_object(obj, name, type_, reflected, compare_to):
+            return reflected or include_in_schema(obj, connection.dialect.name)
+
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
         assert compare_metadata(context, db.metadata) == []
 
 

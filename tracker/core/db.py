@@ -69,3 +69,14 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def include_in_schema(obj, dialect_name):
+    """Tell whether a schema object is built on ``dialect_name`` (see ``Index.ddl_if``).
+
+    Alembic's comparison ignores ``ddl_if``; migrations and the schema check filter with this.
+    """
+    condition = getattr(obj, "_ddl_if", None)
+    if condition is None or condition.dialect is None:
+        return True
+    return dialect_name in ((condition.dialect,) if isinstance(condition.dialect, str) else condition.dialect)

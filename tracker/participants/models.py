@@ -37,6 +37,10 @@ class Participant(db.Model):
         # Likely duplicates: same folded name and birth year in the same village.
         sa.Index("ix_participants_village_id_search_name", "village_id", "search_name", "birth_year"),
         sa.CheckConstraint("birth_year BETWEEN 1900 AND 2100", name="birth_year_range"),
+        # Word search anywhere in the name ("hoa" in "nguyen thi hoa") on PostgreSQL: a trigram
+        # index serves LIKE '%hoa%'. SQLite (the single-machine demo) scans the user's scope.
+        sa.Index("ix_participants_search_name_trgm", "search_name", postgresql_using="gin",
+                 postgresql_ops={"search_name": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -75,8 +75,10 @@ def name_condition(query):
     words = fold_name(query).split()
     if not words:
         return None
-    spaced = sa.literal(" ") + Participant.search_name
-    by_name = sa.and_(*(spaced.contains(" " + word, autoescape=True) for word in words))
+    spaced = sa.literal_column("' '") + Participant.search_name
+    # The first LIKE can use the trigram index (PostgreSQL); the second keeps word starts only.
+    by_name = sa.and_(*(sa.and_(Participant.search_name.contains(word, autoescape=True),
+                                spaced.contains(" " + word, autoescape=True)) for word in words))
     code = normalise_code(query)
     return sa.or_(by_name, Participant.code == code) if code else by_name
 
