@@ -41,7 +41,7 @@ def test_first_scan_checks_in_records_the_event_and_marks_the_training_held(
     scan = new_scan(dummy_participant, shown="accepted")
     answer = check_in(dummy_training, scan)
     assert (answer.result, answer.status) == (ScanResult.checked_in, 201)
-    assert answer.participant is dummy_participant and answer.checked_in_at == DURING
+    assert answer.checkin.participant is dummy_participant and answer.checked_in_at == DURING
     checkin = db.session.scalar(sa.select(CheckIn))
     assert (checkin.scan_id, checkin.source, checkin.is_offline, checkin.shown) == (
         scan["scan_id"], CheckInSource.camera, False, "accepted")

@@ -47,29 +47,29 @@ class ScanRefused(AppError):
 
 @dataclass
 class ScanAnswer:
-    """What a scan is answered: the check-in that counts and whether this scan made it."""
+    """What a scan is answered: the check-in that counts and whether this scan made it.
+
+    The answer's text is taken when it is made, so that sending it after the commit (which
+    expires every loaded row) reads nothing more from the database.
+    """
 
     checkin: CheckIn
     result: ScanResult
 
+    def __post_init__(self):
+        person, checkin = self.checkin.participant, self.checkin
+        self.participant = {"id": person.id, "code": person.code, "full_name": person.full_name,
+                            "village": {"code": person.village.code, "name": person.village.name}}
+        self.checked_in_at = checkin.scanned_at.astimezone(UTC)
+        at = local(checkin.scanned_at, checkin.training.campaign.timezone).strftime("%H:%M")
+        if self.result == ScanResult.checked_in:
+            self.message = _("Checked in at %(time)s", time=at)
+        else:
+            self.message = _("Already checked in at %(time)s", time=at)
+
     @property
     def status(self):
         return 201 if self.result == ScanResult.checked_in else 200
-
-    @property
-    def participant(self):
-        return self.checkin.participant
-
-    @property
-    def checked_in_at(self):
-        return self.checkin.scanned_at
-
-    @property
-    def message(self):
-        at = local(self.checkin.scanned_at, self.checkin.training.campaign.timezone).strftime("%H:%M")
-        if self.result == ScanResult.checked_in:
-            return _("Checked in at %(time)s", time=at)
-        return _("Already checked in at %(time)s", time=at)
 
 
 def check_in(training, scan, *, user, source=None, is_offline=False, now=None):
@@ -90,7 +90,7 @@ def check_in(training, scan, *, user, source=None, is_offline=False, now=None):
         source = source or (CheckInSource.camera if "qr" in scan else CheckInSource.manual)
         answer = _settle(training, participant, scan, user=user, source=source, is_offline=is_offline)
     if scan.get("outcomes"):
-        record_outcomes(answer.participant, scan["outcomes"], campaign=training.campaign, user=user,
+        record_outcomes(answer.checkin.participant, scan["outcomes"], campaign=training.campaign, user=user,
                         checkin=answer.checkin)
     return answer
 
@@ -267,6 +267,6 @@ WALK_IN_FIELDS = ("scan_id", "scanned_at", "shown", "outcomes")
 
 def _walk_in_answer(answer):
     """Answer a walk-in sent again as the first time: the person it registered, no second one."""
-    person = answer.participant
+    person = answer.checkin.participant
     earlier = find_possible_duplicates(person.search_name, person.birth_year, person.village, exclude_id=person.id)
     return WalkIn(person, answer.checkin, [other for other in earlier if other.id < person.id])

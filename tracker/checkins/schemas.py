@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from tracker.checkins.models import CheckInSource, Shown
 from tracker.core.args import Id
 from tracker.core.pagination import PageArgsSchema
-from tracker.geo.schemas import UnitField
+from tracker.core.time import UTC
 from tracker.participants.models import Gender
 from tracker.participants.schemas import ParticipantCreateSchema
 from tracker.participants.tokens import make_token
@@ -79,7 +79,7 @@ class ParticipantBriefSchema(ma.Schema):
     id = ma.fields.Integer()
     code = ma.fields.String()
     full_name = ma.fields.String()
-    village = UnitField()
+    village = ma.fields.String(attribute="village.code")
     village_name = ma.fields.String(attribute="village.name")
 
 
@@ -95,7 +95,7 @@ class CheckInSchema(ma.Schema):
     training_id = ma.fields.Integer()
     participant = ma.fields.Nested(ParticipantBriefSchema)
     # The scan's time at the door: the same instant as ``scanned_at``, named as in the scan's answer.
-    checked_in_at = ma.fields.Function(lambda checkin: checkin.scanned_at.isoformat(), metadata={
+    checked_in_at = ma.fields.Function(lambda checkin: checkin.scanned_at.astimezone(UTC).isoformat(), metadata={
         "type": "string", "format": "date-time", "description": "When the person was checked in"})
     scanned_at = ma.fields.AwareDateTime()
     recorded_at = ma.fields.AwareDateTime()
