@@ -261,3 +261,19 @@ def test_walk_ins_are_refused_when_they_should_be(users, api_as, dummy_training,
     response = api_as(users[role]).post(f"/api/v1/trainings/{dummy_training.id}/walk-ins", json=_walk_in(**change))
     assert response.status_code == status, response.json
     assert _count(db, Participant) == 0
+
+
+def test_outcomes_are_ticked_at_check_in_and_later(users, api_as, dummy_training, dummy_participant, db,
+                                                  dummy_campaign, count_events):
+    from tracker.outcomes.models import Indicator, Outcome
+
+    db.session.add(Indicator(campaign=dummy_campaign, key="vneid_level2", name="VNeID mức 2"))
+    db.session.add(Indicator(campaign=dummy_campaign, key="cashless_payment", name="Thanh toán"))
+    db.session.commit()
+    api = api_as(users["volunteer"])
+    first = api.post(_url(dummy_training), json=scan_body(dummy_participant, outcomes=["vneid_level2"]))
+    later = api.post(_url(dummy_training), json=scan_body(dummy_participant, outcomes=["cashless_payment"]))
+    assert (first.status_code, later.status_code) == (201, 200)
+    unknown = api.post(_url(dummy_training), json=scan_body(dummy_participant, outcomes=["nope"]))
+    assert unknown.status_code == 422 and "outcomes" in unknown.json["error"]["fields"]
+    assert _count(db, Outcome) == 2 and count_events("outcome.recorded") == 2
