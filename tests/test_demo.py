@@ -1,6 +1,7 @@
 """``flask --app tracker demo`` seeds a realistic province through the domain operations."""
 import functools
 import unicodedata
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,9 +11,12 @@ from tracker import demo_data
 from tracker.auth.operations import authenticate
 from tracker.campaigns.models import Campaign, Target
 from tracker.campaigns.queries import campaign_today, countdown
+from tracker.checkins.models import CheckIn
 from tracker.core.time import utcnow
 from tracker.events.models import Event
 from tracker.geo.models import Unit, UnitLevel
+from tracker.outcomes.models import Indicator, Outcome
+from tracker.participants.models import Participant
 from tracker.trainings.models import Training, TrainingStatus
 
 
@@ -22,6 +26,9 @@ def seeded(runner, monkeypatch):
     # Hashing is slow on purpose; a cheap method keeps these tests fast and still verifiable.
     cheap_hash = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
     monkeypatch.setattr("tracker.auth.models.generate_password_hash", cheap_hash)
+    # The whole demo registers thousands of people; a few trainings' worth proves the same code.
+    monkeypatch.setattr("tracker.demo_people.TRAININGS_WITH_PEOPLE", 12)
+    monkeypatch.setattr("tracker.demo_people.PEOPLE_PER_VILLAGE", (6, 10))
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     return result
@@ -103,3 +110,21 @@ def test_demo_reset_wipes_the_database_and_seeds_it_again(db, runner, seeded):
     assert result.exit_code == 0, result.output
     assert authenticate("extra.user", "another-password") is None
     assert [count(db, model) for model in (Unit, Training, Event)] == [before[0], before[1], before[2] - 1]
+
+
+def test_demo_people_are_checked_in_at_trainings_that_began(db, seeded):
+    participants, checkins = count(db, Participant), count(db, CheckIn)
+    assert participants > 0 and checkins > 0
+    assert f"{participants:,}" in seeded.output and f"{checkins:,}" in seeded.output
+    assert count(db, Event, Event.type == "participant.registered") == participants
+    assert count(db, Event, Event.type == "checkin.recorded") == checkins
+    held = db.session.scalars(sa.select(Training).where(Training.status == TrainingStatus.held)).all()
+    assert held and all(training.starts_at < utcnow() for training in held)
+    with_checkins = db.session.scalars(sa.select(CheckIn.training_id).distinct()).all()
+    assert sorted(with_checkins) == sorted(training.id for training in held)
+    # Every check-in lies in its training's window, as the scanner's rules require.
+    for checkin in db.session.scalars(sa.select(CheckIn)):
+        assert checkin.training.starts_at - timedelta(hours=1) <= checkin.scanned_at <= checkin.training.ends_at + timedelta(hours=2)
+    names = db.session.scalars(sa.select(Participant.full_name)).all()
+    assert all(unicodedata.is_normalized("NFC", name) for name in names)
+    assert count(db, Indicator) == 4 and count(db, Outcome) > 0

@@ -21,6 +21,7 @@ from tracker.campaigns.operations import create_campaign, set_targets
 from tracker.campaigns.queries import total_target
 from tracker.campaigns.schemas import DEFAULT_TOPICS
 from tracker.core.time import DEFAULT_TIMEZONE, combine_local, today, utcnow
+from tracker.demo_people import seed_people
 from tracker.events.models import Event
 from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
@@ -103,8 +104,10 @@ def seed_demo(*, seed=SEED, now=None):
     villages = sorted((unit for unit in units.values() if unit.level == UnitLevel.village),
                       key=lambda unit: unit.code)
     trainings = seed_trainings(campaign, villages, admin, rng)
+    now = now or utcnow()
+    people = seed_people(campaign, trainings, users, rng, now=now)
     return {"province": units[names.PROVINCE_CODE], "campaign": campaign, "units": units,
-            "trainings": trainings, "users": users, "now": now or utcnow()}
+            "trainings": trainings, "users": users, "now": now, **people}
 
 
 def build_unit_rows(rng):
@@ -219,6 +222,7 @@ def print_summary(summary):
     levels = [unit.level for unit in summary["units"].values()]
     cancelled = sum(training.is_cancelled for training in trainings)
     past = sum(training.starts_at < now and not training.is_cancelled for training in trainings)
+    held = sum(training.status.value == "held" for training in trainings)
     events = db.session.scalar(sa.select(sa.func.count()).select_from(Event))
     day_number = (today(campaign.timezone, now=now) - campaign.start_date).days + 1
     click.echo("Đã tạo dữ liệu mẫu — demo data seeded:")
@@ -230,7 +234,10 @@ def print_summary(summary):
                f"{day_number}/{campaign.days_total} (today: day {day_number} of {campaign.days_total}), "
                f"chỉ tiêu (target) {total_target(campaign):,} = {TARGET_RATE:.0%} dân số")
     click.echo(f"  Buổi tập huấn (trainings): {len(trainings)} — {past} đã qua (past), "
-               f"{len(trainings) - past - cancelled} sắp tới (coming), {cancelled} đã hủy (cancelled)")
+               f"{len(trainings) - past - cancelled} sắp tới (coming), {cancelled} đã hủy (cancelled); "
+               f"{held} đã tổ chức (held)")
+    click.echo(f"  Người tham gia (participants): {summary['participants']:,}, "
+               f"lượt điểm danh (check-ins): {summary['checkins']:,}")
     click.echo(f"  Sự kiện (events): {events}")
     click.echo("")
     click.echo(f"Đăng nhập — sign in at {LOGIN_URL}")

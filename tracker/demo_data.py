@@ -127,3 +127,28 @@ ACCOUNTS = [
     ("buondon.tnv", "volunteer", "Xã Buôn Đôn", "Y Phi Mlô"),
     ("buondon.bcd", "committee", "Xã Buôn Đôn", "Phạm Quốc Huy"),
 ]
+
+
+# People ---------------------------------------------------------------------------------------
+
+#: Kinh names: family, middle (by gender), given (by gender).
+KINH_FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
+               "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Trịnh", "Đinh", "Lương", "Mai"]
+KINH_MIDDLE = {"female": ["Thị", "Thị", "Ngọc", "Thu", "Thanh", "Kim", "Mỹ"],
+               "male": ["Văn", "Văn", "Hữu", "Đức", "Minh", "Quốc", "Công", "Xuân"]}
+KINH_GIVEN = {"female": ["Hoa", "Lan", "Hương", "Mai", "Thảo", "Phương", "Hạnh", "Nhung", "Yến", "Trang",
+                         "Liên", "Hằng", "Dung", "Ngân", "Thuỷ", "Loan", "Oanh", "Tuyết", "Hiền", "Xuân"],
+              "male": ["Hùng", "Dũng", "Tuấn", "Nam", "Bình", "An", "Quang", "Hải", "Long", "Sơn",
+                       "Thắng", "Cường", "Phúc", "Khánh", "Toàn", "Đạt", "Lộc", "Tài", "Hiếu", "Vinh"]}
+#: Ê Đê and M'nông names: "Y" (men) or "H'" (women), a given name, then the clan name.
+HIGHLAND_CLANS = {"Ê Đê": ["Niê", "Êban", "Mlô", "Ayun", "Byă", "Knul", "Adrơng", "Hwing", "Ktla", "Kbuôr"],
+                  "M'nông": ["Bdap", "Bkrông", "Rcom", "Dăm", "Ding", "Bya", "Lơng"]}
+HIGHLAND_GIVEN = {"female": ["Hen", "Linh", "Zơ", "Bluen", "Nga", "Jen", "Mai", "Nhi", "Yuôn", "Wen", "Duen", "Ngơn"],
+                  "male": ["Bhim", "Sơn", "Kô", "Thuận", "Phi", "Nuê", "Khiêm", "Blô", "Krứ", "Jơn", "Tlam", "Yơ"]}
+HIGHLAND_TITLE = {"female": "H'", "male": "Y "}
+#: Ethnicities of people in each kind of village, with weights.
+ETHNICITIES = {
+    "Buôn": [("Ê Đê", 70), ("M'nông", 20), ("Kinh", 10)],
+    "Thôn": [("Kinh", 70), ("Nùng", 10), ("Tày", 8), ("Ê Đê", 8), ("Thái", 4)],
+    "Tổ dân phố": [("Kinh", 85), ("Ê Đê", 10), ("Tày", 5)],
+}

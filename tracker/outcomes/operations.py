@@ -10,7 +10,7 @@ from tracker.core.time import utcnow
 from tracker.events import operations as events
 from tracker.extensions import db
 from tracker.outcomes.models import Indicator, IndicatorTarget, Outcome
-from tracker.outcomes.queries import indicators_for, used_keys
+from tracker.outcomes.queries import indicators_for, indicators_named, used_keys
 
 #: ``INSERT … ON CONFLICT DO NOTHING`` by dialect: concurrent ticks of the same outcome store one row.
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -124,8 +124,8 @@ def ensure_can_record(user, participant, checkin=None):
 
 def _indicators_named(campaign, keys):
     """Return the campaign's indicators called ``keys`` (each once); refuse unknown keys naming them."""
-    by_key = {indicator.key: indicator for indicator in indicators_for(campaign)}
     keys = list(dict.fromkeys(keys))
+    by_key = indicators_named(campaign, keys)
     unknown = [key for key in keys if key not in by_key]
     if unknown:
         raise InvalidInput(_("Some fields are not valid."), fields={

@@ -22,6 +22,12 @@ def indicators_for(campaign):
     ).all()
 
 
+def indicators_named(campaign, keys):
+    """Return the campaign's indicators whose key is in ``keys``, by key (targets not loaded)."""
+    stmt = sa.select(Indicator).where(Indicator.campaign_id == campaign.id, Indicator.key.in_(list(keys)))
+    return {indicator.key: indicator for indicator in db.session.scalars(stmt)}
+
+
 def indicators_with_targets(campaign, user):
     """Return the campaign's indicators as dicts, with the targets of units overlapping ``user``'s scope."""
     return [
