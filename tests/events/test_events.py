@@ -59,6 +59,26 @@ def test_listeners_hear_of_events_only_after_commit(app, db, users, dummy_campai
         events.event_committed.disconnect(listener)
 
 
+def test_events_of_a_rolled_back_savepoint_are_not_announced(app, db, users, dummy_campaign):
+    heard = []
+
+    def listener(sender, event_ids):
+        heard.extend(event_ids)
+
+    events.event_committed.connect(listener)
+    try:
+        with pytest.raises(RuntimeError), db.session.begin_nested():
+            _schedule(dummy_campaign, users["coordinator"])
+            raise RuntimeError("refused inside the savepoint")
+        kept = _schedule(dummy_campaign, users["coordinator"])
+        db.session.commit()
+        stored = db.session.scalars(sa.select(Event.id)).all()
+        assert heard == stored
+        assert len(stored) == 1 and kept.id is not None
+    finally:
+        events.event_committed.disconnect(listener)
+
+
 def test_every_change_writes_exactly_one_event(db, users, tree, runner, count_events):
     from datetime import date, time
     campaign = create_campaign({"name": "Chiến dịch", "unit": tree["province"], "start_date": date(2025, 7, 15),

@@ -28,14 +28,19 @@ def record(type_, subject, payload=None, *, user, unit=None, campaign=None):
         event.txid = sa.literal_column("pg_current_xact_id()::text::bigint")
     db.session.add(event)
     db.session.flush()
-    db.session.info.setdefault(_PENDING, []).append(event.id)
+    db.session.info.setdefault(_PENDING, []).append(event)
     return event
 
 
 @sa.event.listens_for(sa.orm.Session, "after_commit")
 def _announce(session):
-    """Tell listeners about the events a transaction just made durable."""
-    ids = session.info.pop(_PENDING, None)
+    """Tell listeners about the events a transaction just made durable.
+
+    An event added inside a savepoint that rolled back (a refused scan in a batch) is no longer
+    persistent and is not announced.
+    """
+    states = [sa.inspect(event) for event in session.info.pop(_PENDING, None) or []]
+    ids = [state.identity[0] for state in states if state.has_identity and not state.transient]
     if ids:
         event_committed.send(current_app._get_current_object(), event_ids=ids)
 
