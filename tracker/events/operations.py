@@ -47,4 +47,6 @@ def _announce(session):
 
 @sa.event.listens_for(sa.orm.Session, "after_rollback")
 def _forget(session):
-    session.info.pop(_PENDING, None)
+    """Forget the events of a transaction rolled back; a savepoint's rollback keeps the others."""
+    if not session.in_transaction():
+        session.info.pop(_PENDING, None)
