@@ -77,6 +77,7 @@ def register_blueprints(app):
     from tracker.api import auth, campaigns, cards, checkins, events, outcomes, participants, trainings, units
     from tracker.auth.views import bp as auth_bp
     from tracker.campaigns.views import bp as campaigns_bp
+    from tracker.checkins.views import bp as checkins_bp
     from tracker.core.views import bp as core_bp
     from tracker.events.views import bp as events_bp
     from tracker.extensions import api, csrf
@@ -87,7 +88,7 @@ def register_blueprints(app):
     from tracker.trainings.views import bp as trainings_bp
 
     for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp, outcomes_bp, participants_bp,
-                      cards_bp):
+                      cards_bp, checkins_bp):
         app.register_blueprint(blueprint)
     for module in (auth, units, campaigns, trainings, events, outcomes, participants, cards, checkins):
         api.register_blueprint(module.bp)

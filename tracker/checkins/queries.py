@@ -1,13 +1,15 @@
 """Reads of check-ins."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
-from tracker.auth.access import ensure_can
+from tracker.auth.access import ensure_can, scope_filter
 from tracker.checkins.models import CheckIn
 from tracker.core.errors import NotFound
 from tracker.core.pagination import paginate
 from tracker.extensions import db
+from tracker.geo.models import Unit
+from tracker.outcomes.models import Indicator, Outcome
 from tracker.participants.models import Participant
 from tracker.trainings.models import Training
 
@@ -74,3 +76,41 @@ def page_checkins(training, *, cursor=None, limit=50):
     """Return ``(check-ins, next_cursor)`` of a training in the order they were stored, voided included."""
     stmt = sa.select(CheckIn).options(_WITH_PARTICIPANT).where(CheckIn.training_id == training.id)
     return paginate(stmt, [CheckIn.id], cursor=cursor, limit=limit)
+
+
+def roster_outcomes(training):
+    """Return ``{participant_id: [indicator name]}`` of the campaign's outcomes reached by the training's people."""
+    people = sa.select(CheckIn.participant_id).where(CheckIn.training_id == training.id)
+    stmt = (sa.select(Outcome.participant_id, Indicator.name).join(Outcome.indicator)
+            .where(Indicator.campaign_id == training.campaign_id, Outcome.participant_id.in_(people))
+            .order_by(Indicator.position, Indicator.id))
+    ticked = {}
+    for participant_id, name in db.session.execute(stmt):
+        ticked.setdefault(participant_id, []).append(name)
+    return ticked
+
+
+def checked_in_ids(training):
+    """Return a subquery of the ids of the people who count as checked in at ``training``."""
+    return sa.select(CheckIn.participant_id).where(CheckIn.training_id == training.id, CheckIn.voided_at.is_(None))
+
+
+def _people_stmt(training, user, *, pending):
+    stmt = (sa.select(Participant).join(Participant.village)
+            .where(Participant.id.in_(checked_in_ids(training)), scope_filter(user, Unit)))
+    return stmt.where(Participant.card_printed_at.is_(None)) if pending else stmt
+
+
+def people_checked_in(training, user, *, pending=False):
+    """Return the people checked in at ``training`` who live in ``user``'s scope, by name.
+
+    With ``pending``, only those whose card was never printed.
+    """
+    stmt = _people_stmt(training, user, pending=pending).options(contains_eager(Participant.village))
+    return db.session.scalars(stmt.order_by(Participant.search_name, Participant.id)).all()
+
+
+def count_without_card(training, user):
+    """Return how many people checked in at ``training`` (in ``user``'s scope) never had a card printed."""
+    stmt = _people_stmt(training, user, pending=True).with_only_columns(sa.func.count(Participant.id))
+    return db.session.scalar(stmt)

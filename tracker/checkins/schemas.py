@@ -1,9 +1,10 @@
 """Check-in input and output."""
 import marshmallow as ma
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from tracker.checkins.models import CheckInSource, Shown
-from tracker.core.args import Id
+from tracker.core.args import DropBlanks, Id
 from tracker.core.pagination import PageArgsSchema
 from tracker.core.time import UTC
 from tracker.participants.models import Gender
@@ -34,6 +35,13 @@ class ScanSchema(ma.Schema):
         """A scan carries exactly one of ``qr`` and ``code``."""
         if ("qr" in data) == ("code" in data):
             raise ma.ValidationError(_("Send either the scanned card (qr) or a typed code (code)."), "qr")
+
+
+class CodeFormSchema(DropBlanks, ma.Schema):
+    """The "check in by code" form of the training page: a code typed at the door."""
+
+    code = ma.fields.String(required=True, validate=ma.validate.Length(max=40),
+                            error_messages={"required": _l("Type the code printed under the person's QR.")})
 
 
 class CheckInCreateSchema(ScanSchema):

@@ -1,4 +1,5 @@
-"""HTML pages for printing QR cards: one person's card, and a village's A4 sheet (also as PDF)."""
+"""HTML pages for printing QR cards: one person's card, and the A4 sheet of a village or of the people
+checked in at a training (also as PDF)."""
 from itertools import groupby
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -6,19 +7,24 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from tracker.auth.access import can, ensure_can
+from tracker.checkins.queries import people_checked_in
 from tracker.core.args import load
 from tracker.extensions import db
 from tracker.geo.queries import list_villages
 from tracker.participants.cards import Card, build_cards_pdf, qr_svg_markup
 from tracker.participants.printing import (
-    CardsArgsSchema,
-    CardSheetArgsSchema,
     CardsPrintedSchema,
+    SheetArgsSchema,
+    SheetPdfArgsSchema,
+    TrainingCardsPrintedSchema,
     card_title,
     cards_to_print,
+    get_training_for_cards,
     get_village_for_cards,
     mark_cards_printed,
+    mark_training_cards_printed,
     send_private,
+    training_cards_pdf,
     village_cards_pdf,
 )
 from tracker.participants.queries import get_participant_for
@@ -55,7 +61,9 @@ def participant_card_pdf(participant_id):
 def card_sheet():
     """A village's cards on A4 sheets (only the cards never printed, with ``pending``)."""
     ensure_can(current_user, "participants.read")
-    args = load(CardSheetArgsSchema(), "query")
+    args = load(SheetArgsSchema(), "query")
+    if "training" in args:
+        return _training_sheet(args["training"], pending=args["pending"])
     if "village" not in args:
         return render_template("participants/cards.html", village=None, pending=args["pending"],
                                village_options=_village_options())
@@ -68,6 +76,16 @@ def card_sheet():
     )
 
 
+def _training_sheet(training_id, *, pending):
+    """The cards of the people checked in at a training (in the user's area), never printed with ``pending``."""
+    training = get_training_for_cards(current_user, training_id)
+    people = people_checked_in(training, current_user, pending=pending)
+    return render_template(
+        "trainings/cards.html", training=training, pending=pending, cards=[(p, Card.of(p)) for p in people],
+        title=card_title(current_user), qr_svg=qr_svg_markup, may_mark=can(current_user, "participants.register"),
+    )
+
+
 def _village_options():
     """The villages of the user's area, grouped by commune, for the village choice."""
     by_commune = groupby(list_villages(current_user.unit), key=lambda village: village.parent)
@@ -77,8 +95,12 @@ def _village_options():
 @bp.get("/participants/cards.pdf")
 @login_required
 def card_sheet_pdf():
-    """A village's card sheet as PDF, for printing without the browser's margins."""
-    args = load(CardsArgsSchema(), "query")
+    """A village's (or a training's) card sheet as PDF, for printing without the browser's margins."""
+    args = load(SheetPdfArgsSchema(), "query")
+    if "training" in args:
+        training = get_training_for_cards(current_user, args["training"])
+        pdf = training_cards_pdf(training, pending=args["pending"], user=current_user)
+        return send_private(pdf, "application/pdf", f"cards-training-{training.id}.pdf")
     village = get_village_for_cards(current_user, args["village"])
     pdf = village_cards_pdf(village, pending=args["pending"], user=current_user)
     return send_private(pdf, "application/pdf", f"cards-{village.code}.pdf")
@@ -97,3 +119,18 @@ def mark_printed():
           "success")
     args = {"pending": 1} if data["pending"] else {}
     return redirect(url_for("cards.card_sheet", village=village.code, **args))
+
+
+@bp.post("/trainings/<int:training_id>/cards/printed")
+@login_required
+def mark_training_printed(training_id):
+    """Record that the cards shown on a training's sheet were printed."""
+    ensure_can(current_user, "participants.register")
+    training = get_training_for_cards(current_user, training_id)
+    data = load(TrainingCardsPrintedSchema())
+    count = mark_training_cards_printed(training, data["participant"], user=current_user)
+    db.session.commit()
+    flash(ngettext("%(num)d card was marked as printed.", "%(num)d cards were marked as printed.", count),
+          "success")
+    args = {"pending": 1} if data["pending"] else {}
+    return redirect(url_for("cards.card_sheet", training=training_id, **args))

@@ -12,9 +12,11 @@ from tracker.campaigns.queries import (
     current_campaign_for,
     get_campaign_for,
 )
+from tracker.checkins.operations import checkin_window
+from tracker.checkins.queries import count_checkins, count_without_card, roster, roster_outcomes
 from tracker.core.args import load
 from tracker.core.errors import AppError, NotFound
-from tracker.core.time import local
+from tracker.core.time import local, utcnow
 from tracker.core.views import refused
 from tracker.events.queries import events_about
 from tracker.extensions import db
@@ -172,7 +174,20 @@ def training_page(training_id):
     training = get_training_for(current_user, training_id)
     history = events_about(current_user, training, unit=training.village) if can(current_user, "events.read") else None
     return render_template("trainings/training.html", training=training, history=history,
-                           creator=creator_of(training), tz=training.campaign.timezone)
+                           creator=creator_of(training), tz=training.campaign.timezone,
+                           attendance=_attendance(training))
+
+
+def _attendance(training):
+    """What the attendance section shows: the count to all, the roster to those who may read check-ins."""
+    opens, closes = checkin_window(training)
+    attendance = {"count": count_checkins(training), "roster": None, "without_card": None,
+                  "is_open": not training.is_cancelled and opens <= utcnow() <= closes}
+    if can(current_user, "checkins.read"):
+        attendance.update(roster=roster(training, include_voided=True), outcomes=roster_outcomes(training))
+    if can(current_user, "participants.read"):
+        attendance["without_card"] = count_without_card(training, current_user)
+    return attendance
 
 
 @bp.route("/trainings/<int:training_id>/cancel", methods=["GET", "POST"])
