@@ -85,7 +85,11 @@ def issue_token(user, *, now=None):
 
 def user_for_token(token, *, now=None):
     """Return the active user a valid, unexpired token belongs to, or None."""
-    record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
+    # One query for the token, its user and the user's scope unit: every API request runs it.
+    record = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token))
+        .options(sa.orm.joinedload(ApiToken.user).joinedload(User.unit))
+    )
     if record is None or record.expires_at <= (now or utcnow()) or not record.user.is_active:
         return None
     return record.user
