@@ -139,8 +139,8 @@ def test_malformed_bodies_get_a_json_4xx(users, api_as, db, body):
 
 
 @pytest.mark.parametrize(("role", "village", "status"), [
-    ("other_coordinator", "6600101", 404),
-    ("coordinator", "6600201", 404),
+    ("other_coordinator", "6600101", 422),
+    ("coordinator", "6600201", 422),
     ("volunteer", "6600101", 403),
     ("committee", "6600101", 403),
     ("commune_committee", "6600101", 403),
@@ -148,7 +148,9 @@ def test_malformed_bodies_get_a_json_4xx(users, api_as, db, body):
 def test_registration_is_refused_out_of_scope_or_role(users, api_as, db, count_events, role, village, status):
     response = api_as(users[role]).post("/api/v1/participants", json=_new(village=village))
     assert response.status_code == status
-    assert response.json["error"]["code"] == {403: "forbidden", 404: "not_found"}[status]
+    assert response.json["error"]["code"] == {403: "forbidden", 422: "validation_error"}[status]
+    if status == 422:
+        assert response.json["error"]["fields"] == {"village": ["This village is not in your area."]}
     assert _count(db) == 0 and count_events() == 0
 
 
@@ -158,7 +160,7 @@ def test_registration_needs_a_token(client, tree, db):
 
 
 @pytest.mark.parametrize(("role", "status"), [
-    ("coordinator", 200), ("admin", 200), ("other_coordinator", 404), ("volunteer", 404), ("committee", 404),
+    ("coordinator", 200), ("admin", 200), ("other_coordinator", 404), ("volunteer", 403), ("committee", 403),
 ])
 def test_a_participant_is_shown_only_in_scope(users, api_as, dummy_participant, role, status):
     response = api_as(users[role]).get(f"/api/v1/participants/{dummy_participant.id}")
@@ -167,7 +169,7 @@ def test_a_participant_is_shown_only_in_scope(users, api_as, dummy_participant, 
         assert response.json["code"] == dummy_participant.code and response.json["village_name"] == "Buôn Ko Tam"
         assert response.json["ethnicity"] == "Ê Đê" and response.json["consent"] is True
     else:
-        assert response.json["error"]["code"] == "not_found"
+        assert response.json["error"]["code"] == {403: "forbidden", 404: "not_found"}[status]
 
 
 def test_unknown_ids_are_404(users, api_as):

@@ -30,10 +30,16 @@ def test_a_volunteer_registers_a_walk_in_through_the_check_in_capability(users, 
     assert count_events("participant.registered") == 1
 
 
-def test_registration_outside_scope_is_not_found_even_for_walk_ins(users, tree):
-    with pytest.raises(NotFound):
+def test_registration_outside_scope_names_the_village_even_for_walk_ins(users, tree):
+    with pytest.raises(InvalidInput) as refused:
         operations.register_participant(_data(tree, village=tree["other_village"]), user=users["volunteer"],
                                         capability="checkins.record")
+    assert refused.value.fields == {"village": ["This village is not in your area."]}
+
+
+def test_registration_without_the_role_is_forbidden_in_scope(users, tree):
+    with pytest.raises(Forbidden):
+        operations.register_participant(_data(tree), user=users["volunteer"])
 
 
 def test_the_operation_checks_consent_village_and_name_without_a_schema(users, tree, db):
@@ -61,10 +67,12 @@ def test_duplicates_are_returned_oldest_first_and_can_exclude_one(users, tree, c
     assert duplicates == [first, second]
 
 
-def test_get_participant_for_hides_people_outside_scope_or_capability(users, dummy_participant):
+def test_get_participant_for_hides_people_outside_scope_and_forbids_other_roles(users, dummy_participant):
     assert get_participant_for(users["coordinator"], dummy_participant.id) is dummy_participant
-    for role in ("other_coordinator", "volunteer", "committee"):
-        with pytest.raises(NotFound):
+    with pytest.raises(NotFound):
+        get_participant_for(users["other_coordinator"], dummy_participant.id)
+    for role in ("volunteer", "committee"):
+        with pytest.raises(Forbidden):
             get_participant_for(users[role], dummy_participant.id)
     assert get_participant_for(users["volunteer"], dummy_participant.id, capability="checkins.read")
     with pytest.raises(NotFound):

@@ -108,7 +108,7 @@ def test_without_consent_nobody_is_registered(client, users, login, db):
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"birth_year": "2030"}, "Enter a birth year between 1900"),
-    ({"village": "6600201"}, "Not found."),
+    ({"village": "6600201"}, "This village is not in your area."),
     ({"village": "66001"}, "is not a village"),
     ({"gender": ""}, "Missing data for required field."),
     ({"phone": "abc"}, "Vietnamese phone number"),
@@ -123,7 +123,7 @@ def test_form_errors_are_shown_and_nothing_is_stored(client, users, login, db, c
 # The person's page ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("role", "status"), [("coordinator", 200), ("admin", 200), ("other_coordinator", 404),
-                                              ("volunteer", 404)])
+                                              ("volunteer", 403)])
 def test_the_page_of_a_person_is_scoped(client, users, login, dummy_participant, role, status):
     login(users[role])
     response = client.get(f"/participants/{dummy_participant.id}")

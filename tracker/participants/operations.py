@@ -26,7 +26,10 @@ def register_participant(data, *, user, capability="participants.register"):
     A volunteer registering a walk-in at the door passes ``capability="checkins.record"``.
     """
     village = data["village"]
-    ensure_can(user, capability, village)
+    if user is not None and not can_see(user, village):
+        # The village is input, not the resource: say which field is wrong (as trainings do).
+        raise InvalidInput(_("Some fields are not valid."), fields={"village": [_("This village is not in your area.")]})
+    ensure_can(user, capability)
     _check_person(data, village)
     participant = _new_participant(data, village, user, code=_unused_code())
     duplicates = find_possible_duplicates(participant.search_name, participant.birth_year, village)

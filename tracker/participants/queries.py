@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from tracker.auth.access import can, can_see, ensure_can, ensure_visible, scope_filter
+from tracker.auth.access import can_see, ensure_can, ensure_visible, scope_filter
 from tracker.auth.models import User
 from tracker.core.errors import NotFound
 from tracker.core.pagination import paginate
@@ -17,11 +17,11 @@ CHUNK = 500
 
 
 def get_participant_for(user, participant_id, *, capability="participants.read"):
-    """Return the participant if ``user`` may see them; raise 404 otherwise."""
+    """Return the participant living in ``user``'s scope; 404 outside it, 403 without ``capability``."""
     participant = db.session.get(Participant, participant_id)
-    # Without the capability a person's record does not exist for the user: 404, not 403.
-    if participant is None or not can(user, capability) or not can_see(user, participant.village):
+    if participant is None or not can_see(user, participant.village):
         raise NotFound(_("Participant not found."))
+    ensure_can(user, capability)
     return participant
 
 
