@@ -8,13 +8,28 @@ GETS = ["/trainings?date=garbage", "/trainings?date=2025-13-45", "/trainings?uni
         "/trainings?cursor=%%%", "/trainings/calendar?month=xx", "/trainings/calendar?month=2025-99",
         "/trainings/new?date=x", "/trainings/new?campaign_id=99999999999999999999999",
         "/units/%00", "/units/" + "x" * 500, "/events?before=abc", "/events?type=" + "x" * 500,
-        "/campaigns/99999999999999999999", "/trainings/1/edit", "/campaigns/1/targets", "/dashboard?x=1"]
+        "/campaigns/99999999999999999999", "/trainings/1/edit", "/campaigns/1/targets", "/dashboard?x=1",
+        "/participants?village=zzz", "/participants?cursor=%%%", "/participants?q=" + "x" * 500,
+        "/participants/99999999999999999999", "/participants/cards?village=zzz", "/participants/cards?training=abc",
+        "/participants/cards?village=66001&pending=maybe", "/participants/cards.pdf", "/participants/cards.pdf?village=zzz",
+        "/participants/1/card", "/participants/1/card.pdf", "/participants/1/outcomes", "/campaigns/1/indicators",
+        "/campaigns/1/indicators/nokey/targets", "/campaigns/1/indicators/%00/targets", "/participants/import"]
 POSTS = [("/trainings/new", {"village": "zzz", "date": "x", "start_time": "25:99"}),
          ("/trainings/new", {"village": ["a", "b"], "capacity": "-1"}),
          ("/campaigns/new", {"unit": "66", "start_date": "2025-01-01", "deadline": "2024-01-01", "topics": ""}),
          ("/campaigns/1/targets", {"percent": "abc"}), ("/campaigns/1/targets", {"target-66001": "-5"}),
          ("/campaigns/1/targets", {"target-99999": "5"}), ("/units/import", {}),
          ("/users/new", {"username": "A", "role": "king", "unit": "x"}), ("/users/999/active", {"is_active": "maybe"}), ("/trainings/1/cancel", {"reason": "x" * 600}),
+         ("/participants/new", {"full_name": "", "birth_year": "abc", "gender": "x", "village": "zzz", "consent": "maybe"}),
+         ("/participants/new", {"full_name": "A" * 300, "birth_year": "99999999999999999999", "phone": "x" * 50}),
+         ("/participants/import", {}), ("/participants/cards/printed", {"village": "zzz", "participant": "abc"}),
+         ("/participants/cards/printed", {"village": "6600101", "participant": "99999999999999999999"}),
+         ("/checkins/99999999999999999999/void", {"reason": ""}), ("/checkins/1/void", {"reason": "x" * 600}),
+         ("/trainings/1/cards/printed", {"participant": ["a", "b"]}),
+         ("/campaigns/1/indicators", {"key-0": "NOT A KEY", "name-0": ""}),
+         ("/campaigns/1/indicators", {"key-0": "a", "name-0": "x" * 300, "position-0": "abc"}),
+         ("/campaigns/1/indicators/nokey/targets", {"percent": "abc"}),
+         ("/participants/1/outcomes", {"campaign_id": "abc", "outcome": "nope"}),
          ]
 
 
