@@ -158,3 +158,25 @@ def test_import_page_lists_bad_lines_and_stores_nothing(client, users, login, db
     assert _count(db) == 0
     empty = client.post("/participants/import", data={}, content_type="multipart/form-data")
     assert empty.status_code == 422 and "Choose a CSV or XLSX file to import." in empty.get_data(as_text=True)
+
+
+def test_the_page_of_a_person_lists_the_trainings_attended_and_outcomes(client, db, users, login, dummy_training,
+                                                                        dummy_participant, create_training):
+    import uuid
+
+    from tracker.checkins.operations import check_in, void_checkin
+    from tracker.outcomes.models import Indicator
+
+    db.session.add(Indicator(campaign=dummy_training.campaign, key="vneid_level2", name="Kích hoạt VNeID mức 2"))
+    voided_training = create_training(title="Buổi bị hủy điểm danh")
+    scan = {"code": dummy_participant.code, "scanned_at": dummy_training.starts_at}
+    check_in(dummy_training, scan | {"scan_id": uuid.uuid4(), "outcomes": ["vneid_level2"]}, user=users["volunteer"])
+    voided = check_in(voided_training, scan | {"scan_id": uuid.uuid4()}, user=users["volunteer"])
+    void_checkin(voided.checkin, reason="Quét nhầm", user=users["coordinator"])
+    db.session.commit()
+    login(users["coordinator"])
+    page = client.get(f"/participants/{dummy_participant.id}").get_data(as_text=True)
+    assert "Kích hoạt VNeID" in page and f"/trainings/{dummy_training.id}" in page
+    assert "Kích hoạt VNeID mức 2" in page and f"/participants/{dummy_participant.id}/outcomes" in page
+    assert "Buổi bị hủy điểm danh" not in page  # a voided check-in is not attendance
+    assert f"/participants/{dummy_participant.id}/card" in page

@@ -72,6 +72,14 @@ def roster(training, *, include_voided=False):
     return db.session.scalars(stmt.order_by(CheckIn.scanned_at, CheckIn.id)).all()
 
 
+def attendance_of(participant):
+    """Return the participant's check-ins that count, with their trainings, latest first."""
+    stmt = (sa.select(CheckIn).options(joinedload(CheckIn.training).joinedload(Training.village))
+            .where(CheckIn.participant_id == participant.id, CheckIn.voided_at.is_(None))
+            .order_by(CheckIn.scanned_at.desc()))
+    return db.session.scalars(stmt).all()
+
+
 def page_checkins(training, *, cursor=None, limit=50):
     """Return ``(check-ins, next_cursor)`` of a training in the order they were stored, voided included."""
     stmt = sa.select(CheckIn).options(_WITH_PARTICIPANT).where(CheckIn.training_id == training.id)

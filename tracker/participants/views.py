@@ -2,15 +2,16 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from tracker.auth.access import ensure_can
+from tracker.checkins.queries import attendance_of
 from tracker.core.args import load
 from tracker.core.errors import AppError
 from tracker.core.views import refused
 from tracker.extensions import db
 from tracker.geo.models import UnitLevel
 from tracker.geo.queries import list_units_under, list_villages
+from tracker.outcomes.queries import outcomes_of
 from tracker.participants import operations
 from tracker.participants.ethnicities import ETHNIC_GROUPS
 from tracker.participants.models import Gender
@@ -97,15 +98,8 @@ def participant_page(participant_id):
     duplicates = find_possible_duplicates(participant.search_name, participant.birth_year, participant.village,
                                           exclude_id=participant.id)
     return render_template("participants/participant.html", participant=participant, duplicates=duplicates,
-                           registrar=registrar_of(participant), card_url=_card_url(participant))
-
-
-def _card_url(participant):
-    """The card page, which the cards blueprint serves once it is registered."""
-    try:
-        return url_for("cards.card", participant_id=participant.id)
-    except BuildError:
-        return url_for("participants.participant_page", participant_id=participant.id) + "/card"
+                           registrar=registrar_of(participant), attendance=attendance_of(participant),
+                           outcomes=outcomes_of(participant))
 
 
 @bp.route("/participants/import", methods=["GET", "POST"])
