@@ -42,3 +42,27 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     assert sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).drivername == "postgresql+psycopg"
     assert app.config["TRACKER_TOKEN_TTL"] == 3600
     assert "tracker.scheduler" not in app.extensions
+
+
+def test_each_process_keeps_a_pool_as_large_as_configured(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("TRACKER_ENV", "demo")
+    monkeypatch.setenv("TRACKER_DATABASE_POOL_SIZE", "24")
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    from tracker.extensions import db
+    app = create_app(Config())
+    with app.app_context():
+        assert db.engine.pool.size() == 24
+        db.engine.dispose()
+
+
+def test_an_in_memory_database_starts_without_pool_settings(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("TRACKER_ENV", "demo")
+    monkeypatch.setenv("TRACKER_DATABASE_URL", "sqlite://")
+    from tracker.extensions import db
+    app = create_app(Config())
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+        db.engine.dispose()

@@ -38,6 +38,10 @@ def _resolve_defaults(app):
     """Fill the database URL and, in demo mode only, a secret key kept in the instance folder."""
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'tracker.sqlite3'}"
+    if app.config["SQLALCHEMY_DATABASE_URI"] in {"sqlite://", "sqlite:///:memory:"}:
+        # An in-memory database lives in one connection: it has no pool to size.
+        options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {k: v for k, v in options.items() if not k.endswith(("pool_size", "overflow"))}
     if not app.config.get("SECRET_KEY"):
         if not app.config["TRACKER_DEMO"]:
             raise RuntimeError(

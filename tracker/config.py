@@ -34,7 +34,11 @@ class Config:
         #: use the highest version; older versions still verify until removed. Unset: version 1,
         #: derived from the secret key.
         self.TRACKER_QR_KEYS = os.environ.get("TRACKER_QR_KEYS")
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        #: Database connections each process keeps open: at least the threads a worker runs
+        #: (gunicorn --threads), or requests queue for a connection and extra ones are opened
+        #: and closed per request. SQLite files use the same pool.
+        pool_size = int(os.environ.get("TRACKER_DATABASE_POOL_SIZE", 20))
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": pool_size, "max_overflow": 10}
         self.BABEL_DEFAULT_LOCALE = "vi"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
         self.TRACKER_LANGUAGES = ("vi", "en")
