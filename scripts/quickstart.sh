@@ -8,8 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-HOST="${HOST:-127.0.0.1}"
-PORT="${PORT:-5000}"
+export HOST="${HOST:-127.0.0.1}"
+export PORT="${PORT:-5000}"
 
 if [ ! -x .venv/bin/python ]; then
   python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \

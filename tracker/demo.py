@@ -6,6 +6,7 @@ random generator: the same demo every time, placed so that today is day 40 of th
 """
 import csv
 import io
+import os
 import random
 from datetime import time, timedelta
 
@@ -39,7 +40,8 @@ TRAININGS = 300
 CANCELLED = 8
 #: Trainings fall on the days from ``FIRST_OFFSET`` to ``LAST_OFFSET`` around today.
 FIRST_OFFSET, LAST_OFFSET = -(TODAY_DAY_NUMBER - 1), 10
-LOGIN_URL = "http://127.0.0.1:5000/login"
+#: Where the quick start serves the app (it exports ``HOST`` and ``PORT``).
+LOGIN_URL = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}/login"
 
 
 @click.command("demo")
