@@ -180,3 +180,10 @@ def test_the_page_of_a_person_lists_the_trainings_attended_and_outcomes(client, 
     assert "Kích hoạt VNeID mức 2" in page and f"/participants/{dummy_participant.id}/outcomes" in page
     assert "Buổi bị hủy điểm danh" not in page  # a voided check-in is not attendance
     assert f"/participants/{dummy_participant.id}/card" in page
+
+
+def test_the_list_links_to_the_cards_of_the_village_shown(client, users, login, dummy_participant):
+    login(users["coordinator"])
+    assert 'href="/participants/cards"' in client.get("/participants").get_data(as_text=True)
+    page = client.get("/participants?village=6600101").get_data(as_text=True)
+    assert 'href="/participants/cards?village=6600101"' in page
