@@ -193,3 +193,15 @@ def test_concurrent_ticks_store_one_outcome(app, db, users, dummy_indicators, du
     assert failures == [] and sorted(stored) == [0, 1]
     assert db.session.scalar(sa.select(sa.func.count(Outcome.id))) == 1
     assert count_events("outcome.recorded") == 1
+
+
+def test_outcomes_of_a_campaign_elsewhere_are_refused(db, users, dummy_participant, create_unit):
+    other_province = create_unit("67", "Tỉnh Khánh Hòa", "province")
+    campaign = Campaign(name="Chiến dịch khác", unit=other_province, start_date=dummy_participant.created_at.date(),
+                        deadline=dummy_participant.created_at.date(), topics=["VNeID"])
+    db.session.add_all([campaign, Indicator(campaign=campaign, key="vneid_level2", name="VNeID")])
+    db.session.commit()
+    with pytest.raises(InvalidInput) as refused:
+        operations.record_outcomes(dummy_participant, ["vneid_level2"], campaign=campaign, user=users["admin"])
+    assert refused.value.fields == {"campaign_id": ["This person does not live in the campaign's province."]}
+    assert db.session.scalar(sa.select(sa.func.count(Outcome.id))) == 0

@@ -89,6 +89,9 @@ def _store_targets(indicator, wanted):
 def record_outcomes(participant, keys, *, campaign, user, checkin=None):
     """Store the outcomes ``keys`` the participant reached, each once; return those newly stored."""
     ensure_can_record(user, participant, checkin)
+    if not participant.village.is_within(campaign.unit):
+        raise InvalidInput(_("Some fields are not valid."), fields={
+            "campaign_id": [_("This person does not live in the campaign's province.")]})
     indicators = _indicators_named(campaign, keys)
     rows = [{"participant_id": participant.id, "indicator_id": indicator.id, "recorded_at": utcnow(),
              "checkin_id": checkin.id if checkin is not None else None,
