@@ -13,8 +13,12 @@ event_committed = signals.signal("event-committed")
 _PENDING = "tracker.pending_events"
 
 
-def record(type_, subject, payload=None, *, user, unit=None, campaign=None):
-    """Add the event for a change to the current transaction and return it."""
+def record(type_, subject, payload=None, *, user, unit=None, campaign=None, flush=True):
+    """Add the event for a change to the current transaction and return it.
+
+    ``flush=False`` leaves the INSERT to the next flush: bulk writers record many events and flush
+    once (the event's id is only known after that flush).
+    """
     event = Event(
         type=type_,
         subject_type=type(subject).__name__.lower(),
@@ -27,7 +31,8 @@ def record(type_, subject, payload=None, *, user, unit=None, campaign=None):
     if db.session.get_bind().dialect.name == "postgresql":
         event.txid = sa.literal_column("pg_current_xact_id()::text::bigint")
     db.session.add(event)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     db.session.info.setdefault(_PENDING, []).append(event)
     return event
 

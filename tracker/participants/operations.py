@@ -80,11 +80,11 @@ def _unused_codes(count):
     raise RuntimeError("no unused participant code found")
 
 
-def _record(participant, duplicates, user, **extra):
+def _record(participant, duplicates, user, *, flush=True, **extra):
     """Record the registration: codes and ids only, nothing personal."""
     payload = {"code": participant.code, "village": participant.village.code,
                "possible_duplicates": [person.id for person in duplicates], **extra}
-    events.record("participant.registered", participant, payload, user=user, unit=participant.village)
+    events.record("participant.registered", participant, payload, user=user, unit=participant.village, flush=flush)
 
 
 # Import ---------------------------------------------------------------------------------------
@@ -157,4 +157,5 @@ def _store(created, user):
     db.session.add_all(created)
     db.session.flush()
     for participant in created:
-        _record(participant, [], user, imported=True)
+        _record(participant, [], user, flush=False, imported=True)
+    db.session.flush()
