@@ -172,3 +172,26 @@ def test_the_operation_takes_numbered_rows(users, db, tree):
     result = import_participants(rows, user=users["coordinator"])
     assert result == {"created": 1, "skipped": []}
     assert db.session.scalar(sa.select(Participant.registered_by_id)) == users["coordinator"].id
+
+
+def test_the_blank_sheet_opens_in_excel_and_imports_once_filled(client, db, users, login, tree):
+    login(users["coordinator"])
+    response = client.get("/participants/import/template.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = response.get_data()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.decode("utf-8-sig").splitlines()[0] == (
+        "Họ và tên,Năm sinh,Giới tính (Nam/Nữ/Khác),Dân tộc,Mã thôn,Số điện thoại,Đồng ý (có/x/1)")
+    filled = data + "Nguyễn Thị Hoa,1980,Nữ,Kinh,6600101,0912345678,có\r\n".encode()
+    page = client.post("/participants/import", data={"file": (io.BytesIO(filled), "danh-sach.csv")},
+                       content_type="multipart/form-data")
+    assert page.status_code == 200
+    person = db.session.scalar(sa.select(Participant))
+    assert (person.full_name, person.birth_year, person.gender.value, person.phone) == (
+        "Nguyễn Thị Hoa", 1980, "female", "0912345678")
+
+
+def test_volunteers_get_no_blank_sheet(client, users, login):
+    login(users["volunteer"])
+    assert client.get("/participants/import/template.csv").status_code == 403

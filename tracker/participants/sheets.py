@@ -27,7 +27,17 @@ HEADERS = {
 }
 REQUIRED = ("full_name", "birth_year", "gender", "ethnicity", "village", "consent")
 COLUMN_NAMES = "full_name,birth_year,gender,ethnicity,village_code,phone,consent"
+#: The headers of the blank sheet coordinators download (they read back through ``HEADERS``).
+TEMPLATE_HEADERS = ["Họ và tên", "Năm sinh", "Giới tính (Nam/Nữ/Khác)", "Dân tộc", "Mã thôn", "Số điện thoại",
+                    "Đồng ý (có/x/1)"]
 _NOTE = re.compile(r"\(.*?\)|[*:]")
+
+
+def template_csv():
+    """Return the blank import sheet: UTF-8 with a BOM, so that Excel shows the diacritics."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(TEMPLATE_HEADERS)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def is_xlsx(data):

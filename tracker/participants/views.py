@@ -1,5 +1,5 @@
 """HTML pages: search participants, register one, see one, import a sheet (coordinators and admins)."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -28,7 +28,7 @@ from tracker.participants.schemas import (
     ParticipantsFileSchema,
     latest_birth_year,
 )
-from tracker.participants.sheets import MAX_ROWS, read_sheet
+from tracker.participants.sheets import MAX_ROWS, read_sheet, template_csv
 
 bp = Blueprint("participants", __name__)
 
@@ -118,3 +118,12 @@ def import_participants():
             if "file" in errors:
                 errors["_schema"] = [_("Choose a CSV or XLSX file to import.")]
     return render_template("participants/import.html", result=result, errors=errors, max_rows=MAX_ROWS), status
+
+
+@bp.get("/participants/import/template.csv")
+@login_required
+def import_template():
+    """Download the blank import sheet with the Vietnamese headers."""
+    ensure_can(current_user, "participants.register")
+    return Response(template_csv(), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="mau-danh-sach-nguoi-tham-gia.csv"'})
