@@ -55,3 +55,17 @@ def test_only_admins_read_the_audit_trail(client, users, login, role):
 def test_bad_paging_is_refused(client, users, login):
     login(users["admin"])
     assert client.get("/events?before=abc").status_code == 422
+
+
+def test_check_in_events_read_in_words(client, db, users, login, dummy_training, dummy_participant):
+    import uuid
+
+    from tracker.checkins.operations import check_in
+
+    check_in(dummy_training, {"code": dummy_participant.code, "scan_id": uuid.uuid4(),
+                              "scanned_at": dummy_training.starts_at}, user=users["volunteer"], is_offline=True)
+    db.session.commit()
+    login(users["admin"])
+    page = client.get("/events?type=checkin.recorded").get_data(as_text=True)
+    assert "Checked in" in page and f"Participant: {dummy_participant.code}" in page
+    assert "Offline: yes" in page and f"Training: {dummy_training.id}" in page

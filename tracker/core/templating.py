@@ -15,6 +15,7 @@ from flask_babel import (
     format_time,
     get_locale,
 )
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -57,6 +58,10 @@ FIELD_LABELS = {
     "deadline": _l("Deadline (last day)"), "target": _l("Target"), "created": _l("Created"),
     "updated": _l("Updated"), "rows": _l("Rows"), "username": _l("Username"), "role": _l("Role"),
     "unit": _l("Unit"), "units": _l("Units"), "rate": _l("Rate"), "changed": _l("Changed"),
+    "code": _l("Code"), "participant": _l("Participant"), "training_id": _l("Training"),
+    "source": _l("Source"), "offline": _l("Offline"), "shown": _l("Scanner showed"),
+    "scanned_at": _l("Scanned"), "checkin_id": _l("Check-in"), "first_checkin_id": _l("First check-in"),
+    "imported": _l("Imported"), "count": _l("Count"),
 }
 LABELS = {"status": STATUS_LABELS, "role": ROLE_LABELS, "level": LEVEL_LABELS, "event": EVENT_LABELS,
           "field": FIELD_LABELS}
@@ -114,6 +119,8 @@ def payload_summary(payload, tz_name=None):
                 return local_datetime(datetime.fromisoformat(value), tz_name)
             except ValueError:
                 return value
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
         return "—" if value in (None, "") else str(value)
 
     payload = payload or {}
