@@ -23,6 +23,7 @@ from tracker.auth.operations import issue_token
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.schemas import DEFAULT_TOPICS
 from tracker.config import TestConfig
+from tracker.core.time import today, utcnow
 from tracker.events.models import Event
 from tracker.extensions import db as _db
 from tracker.geo.models import Unit, UnitLevel
@@ -297,6 +298,16 @@ def create_training(db, dummy_campaign, tree):
 @pytest.fixture
 def dummy_training(create_training):
     return create_training()
+
+
+@pytest.fixture
+def open_training(create_campaign, create_training):
+    """A training going on now, in a campaign that runs today."""
+    day = today("Asia/Ho_Chi_Minh")
+    campaign = create_campaign(name="Chiến dịch hôm nay", start_date=day - timedelta(days=20),
+                               deadline=day + timedelta(days=20))
+    now = utcnow()
+    return create_training(campaign=campaign, starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(hours=1))
 
 
 @pytest.fixture

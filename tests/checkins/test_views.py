@@ -7,18 +7,8 @@ import sqlalchemy as sa
 
 from tracker.checkins.models import CheckIn, CheckInSource
 from tracker.checkins.operations import check_in
-from tracker.core.time import today, utcnow
+from tracker.core.time import utcnow
 from tracker.trainings.models import TrainingStatus
-
-
-@pytest.fixture
-def open_training(create_campaign, create_training):
-    """A training going on now, in a campaign that runs today."""
-    day = today("Asia/Ho_Chi_Minh")
-    campaign = create_campaign(name="Chiến dịch hôm nay", start_date=day - timedelta(days=20),
-                               deadline=day + timedelta(days=20))
-    now = utcnow()
-    return create_training(campaign=campaign, starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(hours=1))
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The training page's attendance: count against capacity, the roster, check-in by code, cards to print."""
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -9,7 +9,7 @@ from tests.conftest import ICT
 from tracker.checkins.models import CheckInSource
 from tracker.checkins.operations import check_in, void_checkin
 from tracker.checkins.queries import roster
-from tracker.core.time import today, utcnow
+from tracker.core.time import utcnow
 from tracker.outcomes.models import Indicator
 from tracker.trainings.models import TrainingStatus
 
@@ -23,16 +23,6 @@ def attend(db, users):
         db.session.commit()
         return answer.checkin
     return _attend
-
-
-@pytest.fixture
-def open_training(create_campaign, create_training):
-    """A training going on now, in a campaign that runs today."""
-    day = today("Asia/Ho_Chi_Minh")
-    campaign = create_campaign(name="Chiến dịch hôm nay", start_date=day - timedelta(days=20),
-                               deadline=day + timedelta(days=20))
-    now = utcnow()
-    return create_training(campaign=campaign, starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(hours=1))
 
 
 def _page(client, training):
