@@ -67,21 +67,22 @@ def set_targets(campaign, data, *, user):
     """Set per-unit targets, explicitly or as a rate of each unit's population."""
     ensure_can(user, "campaigns.manage", campaign.unit, overlapping=True)
     if "rate" in data:
-        wanted = _targets_from_rate(campaign, data["rate"])
+        wanted = targets_from_rate(campaign, data["rate"])
     else:
         wanted = {item["unit"].id: (item["target"], None) for item in data["targets"]}
         outside = [item["unit"].code for item in data["targets"] if not item["unit"].is_within(campaign.unit)]
         if outside:
             raise InvalidInput(_("Some fields are not valid."), fields={
                 "targets": [_("Not in the campaign's province: %(codes)s.", codes=", ".join(outside))]})
-    _store_targets(campaign, wanted)
+    stored = db.session.scalars(sa.select(Target).where(Target.campaign_id == campaign.id))
+    store_targets(stored, wanted, lambda unit_id: Target(campaign=campaign, unit_id=unit_id))
     payload = {"units": len(wanted)} | ({"rate": data["rate"]} if "rate" in data else {})
     events.record("campaign.targets_set", campaign, payload, user=user, unit=campaign.unit,
                   campaign=campaign)
     return campaign
 
 
-def _targets_from_rate(campaign, rate):
+def targets_from_rate(campaign, rate):
     """Return ``{unit_id: (target, rate)}`` for every commune and village with a population."""
     rows = db.session.execute(
         sa.select(Unit.id, Unit.population).where(
@@ -94,17 +95,16 @@ def _targets_from_rate(campaign, rate):
     return {unit_id: (math.ceil(round(population * rate, 6)), rate) for unit_id, population in rows}
 
 
-def _store_targets(campaign, wanted):
-    existing = {
-        target.unit_id: target
-        for target in db.session.scalars(sa.select(Target).where(Target.campaign_id == campaign.id))
-    }
+def store_targets(stored, wanted, new_target):
+    """Set the targets ``wanted`` (``{unit_id: (target, rate)}``) on the ``stored`` rows, adding
+    ``new_target(unit_id)`` for units without one. Serves campaign and indicator targets alike."""
+    existing = {target.unit_id: target for target in stored}
     for unit_id, (value, rate) in wanted.items():
         target = existing.get(unit_id)
         if target is None:
-            db.session.add(Target(campaign=campaign, unit_id=unit_id, target=value, rate=rate))
-        else:
-            target.target, target.rate = value, rate
+            target = new_target(unit_id)
+            db.session.add(target)
+        target.target, target.rate = value, rate
     db.session.flush()
 
 

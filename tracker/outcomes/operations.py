@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.auth.access import can, can_see, ensure_can
-from tracker.campaigns.operations import _targets_from_rate
+from tracker.campaigns.operations import store_targets, targets_from_rate
 from tracker.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tracker.core.time import utcnow
 from tracker.events import operations as events
@@ -61,29 +61,18 @@ def set_indicator_targets(indicator, data, *, user):
     ensure_can(user, "outcomes.manage", campaign.unit, overlapping=True)
     if "rate" in data:
         # The same rule as the campaign's targets: every commune and village, rounded up.
-        wanted = _targets_from_rate(campaign, data["rate"])
+        wanted = targets_from_rate(campaign, data["rate"])
     else:
         outside = [item["unit"].code for item in data["targets"] if not item["unit"].is_within(campaign.unit)]
         if outside:
             raise InvalidInput(_("Some fields are not valid."), fields={
                 "targets": [_("Not in the campaign's province: %(codes)s.", codes=", ".join(outside))]})
         wanted = {item["unit"].id: (item["target"], None) for item in data["targets"]}
-    _store_targets(indicator, wanted)
+    stored = db.session.scalars(sa.select(IndicatorTarget).where(IndicatorTarget.indicator_id == indicator.id))
+    store_targets(stored, wanted, lambda unit_id: IndicatorTarget(indicator=indicator, unit_id=unit_id))
     payload = {"indicator": indicator.key, "units": len(wanted)} | ({"rate": data["rate"]} if "rate" in data else {})
     events.record("indicator.targets_set", indicator, payload, user=user, unit=campaign.unit, campaign=campaign)
     return indicator
-
-
-def _store_targets(indicator, wanted):
-    existing = {target.unit_id: target for target in db.session.scalars(
-        sa.select(IndicatorTarget).where(IndicatorTarget.indicator_id == indicator.id))}
-    for unit_id, (value, rate) in wanted.items():
-        target = existing.get(unit_id)
-        if target is None:
-            db.session.add(IndicatorTarget(indicator=indicator, unit_id=unit_id, target=value, rate=rate))
-        else:
-            target.target, target.rate = value, rate
-    db.session.flush()
 
 
 def record_outcomes(participant, keys, *, campaign, user, checkin=None):
