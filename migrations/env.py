@@ -9,6 +9,8 @@ from flask import current_app
 import tracker.auth.models  # noqa: F401
 import tracker.campaigns.models  # noqa: F401
 import tracker.checkins.models  # noqa: F401
+import tracker.core.lease  # noqa: F401
+import tracker.digests.models  # noqa: F401
 import tracker.events.models  # noqa: F401
 import tracker.geo.models  # noqa: F401
 import tracker.outcomes.models  # noqa: F401

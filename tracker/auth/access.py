@@ -27,6 +27,12 @@ CAPABILITIES = {
     "checkins.void": {Role.admin, Role.coordinator},
     "outcomes.manage": {Role.admin},
     "outcomes.record": {Role.admin, Role.coordinator, Role.volunteer},
+    # The daily digest: read by everyone who follows progress; compiled on demand by those who run it.
+    "digests.read": {Role.admin, Role.committee, Role.coordinator},
+    "digests.compile": {Role.admin, Role.coordinator},
+    # Who receives it: admins manage every address; anyone who reads it may subscribe themselves.
+    "digests.recipients": {Role.admin},
+    "digests.subscribe": {Role.admin, Role.committee, Role.coordinator},
 }
 
 

@@ -1,0 +1,1 @@
+"""The daily countdown digest: compiling, storing, rendering and sending it."""
