@@ -78,11 +78,24 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from tracker.api import auth, campaigns, cards, checkins, events, outcomes, participants, trainings, units
+    from tracker.api import (
+        auth,
+        campaigns,
+        cards,
+        checkins,
+        digests,
+        events,
+        outcomes,
+        participants,
+        trainings,
+        units,
+    )
     from tracker.auth.views import bp as auth_bp
     from tracker.campaigns.views import bp as campaigns_bp
     from tracker.checkins.views import bp as checkins_bp
     from tracker.core.views import bp as core_bp
+    from tracker.digests.mail_views import bp as digest_mail_bp
+    from tracker.digests.views import bp as digests_bp
     from tracker.events.views import bp as events_bp
     from tracker.extensions import api, csrf
     from tracker.geo.views import bp as geo_bp
@@ -92,9 +105,9 @@ def register_blueprints(app):
     from tracker.trainings.views import bp as trainings_bp
 
     for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp, outcomes_bp, participants_bp,
-                      cards_bp, checkins_bp):
+                      cards_bp, checkins_bp, digests_bp, digest_mail_bp):
         app.register_blueprint(blueprint)
-    for module in (auth, units, campaigns, trainings, events, outcomes, participants, cards, checkins):
+    for module in (auth, units, campaigns, trainings, events, outcomes, participants, cards, checkins, digests):
         api.register_blueprint(module.bp)
         # The API authenticates by bearer token only, never by cookie, so CSRF cannot apply.
         csrf.exempt(module.bp)
@@ -110,9 +123,10 @@ def register_cli(app):
     from tracker.auth.cli import users_cli
     from tracker.core.jobs import scheduler_command
     from tracker.demo import demo_command
+    from tracker.digests.cli import digest_cli
     from tracker.geo.cli import units_cli
 
-    for command in (units_cli, users_cli, demo_command, scheduler_command):
+    for command in (units_cli, users_cli, demo_command, scheduler_command, digest_cli):
         app.cli.add_command(command)
 
 
