@@ -1,24 +1,21 @@
 """Participant cards: the QR symbol as PNG and SVG, and A4 sheets of cards as PDF.
 
 Everything here renders; nothing reads the database. A :class:`Card` holds what one card shows.
-The PDF embeds DejaVu Sans (shipped in ``fonts/``), which covers every Vietnamese letter, so
+The PDF embeds DejaVu Sans (see ``tracker.core.pdf``), which covers every Vietnamese letter, so
 names print with their diacritics whatever fonts the server or the printer has.
 """
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import qrcode
 import qrcode.image.pil
 import qrcode.image.svg
 from flask_babel import gettext as _
-from fpdf import FPDF
 from markupsafe import Markup, escape
 
+from tracker.core.pdf import FONT, fit_text, new_pdf, wrap_text
 from tracker.participants.tokens import make_token
 
-FONTS = Path(__file__).with_name("fonts")
-FONT = "DejaVuSans"
 #: White modules around the symbol, as the QR standard asks (scanners need them).
 QUIET_ZONE = 4
 
@@ -118,7 +115,7 @@ def qr_svg_markup(token, *, label):
 
 def build_cards_pdf(cards, *, campaign, title):
     """Return A4 pages of ``cards`` (2 × 5 a page, with cut guides) as PDF bytes."""
-    pdf = _new_pdf(title)
+    pdf = new_pdf(title)
     labels = {"code": _("Code"), "bring": _("Bring this card to every training.")}
     for index, card in enumerate(cards):
         if index % PER_PAGE == 0:
@@ -131,17 +128,6 @@ def build_cards_pdf(cards, *, campaign, title):
         pdf.set_font(FONT, "", 12)
         pdf.text(MARGIN_X, MARGIN_Y + 10, _("There are no cards to print."))
     return bytes(pdf.output())
-
-
-def _new_pdf(title):
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_auto_page_break(False)
-    pdf.set_margins(0, 0)
-    pdf.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
-    pdf.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
-    pdf.set_title(title)
-    pdf.set_creator("100 Peak Days tracker")
-    return pdf
 
 
 def _draw_cut_marks(pdf):
@@ -164,19 +150,19 @@ def _draw_card(pdf, card, x, y, campaign, labels):
     pdf.rect(x, y, CARD_W, CARD_H)
     left = x + PAD
     pdf.set_text_color(*BRAND)
-    pdf.text(left, y + 7, _fit(pdf, campaign, "B", 7, TEXT_W))
+    pdf.text(left, y + 7, fit_text(pdf, campaign, "B", 7, TEXT_W))
     pdf.set_text_color(0)
-    name_lines = _wrap(pdf, card.full_name, "B", 12, TEXT_W)
+    name_lines = wrap_text(pdf, card.full_name, "B", 12, TEXT_W)
     for number, line in enumerate(name_lines):
         pdf.text(left, y + 14 + number * 4.6, line)
     below = y + 14 + len(name_lines) * 4.6 + 1.2
-    pdf.text(left, below, _fit(pdf, card.village, "", 9, TEXT_W))
+    pdf.text(left, below, fit_text(pdf, card.village, "", 9, TEXT_W))
     pdf.set_text_color(*MUTED)
-    pdf.text(left, below + 4.2, _fit(pdf, card.commune, "", 8, TEXT_W))
-    pdf.text(left, y + 39.5, _fit(pdf, labels["code"], "", 6.5, TEXT_W))
-    pdf.text(left, y + CARD_H - 3.2, _fit(pdf, labels["bring"], "", 5.5, CARD_W - 2 * PAD))
+    pdf.text(left, below + 4.2, fit_text(pdf, card.commune, "", 8, TEXT_W))
+    pdf.text(left, y + 39.5, fit_text(pdf, labels["code"], "", 6.5, TEXT_W))
+    pdf.text(left, y + CARD_H - 3.2, fit_text(pdf, labels["bring"], "", 5.5, CARD_W - 2 * PAD))
     pdf.set_text_color(0)
-    pdf.text(left, y + 46.5, _fit(pdf, card.grouped_code, "B", 16, TEXT_W))
+    pdf.text(left, y + 46.5, fit_text(pdf, card.grouped_code, "B", 16, TEXT_W))
     _draw_qr(pdf, qr_matrix(card.token), x + CARD_W - PAD - QR_SIZE, y + PAD + 3)
 
 
@@ -192,31 +178,3 @@ def _draw_qr(pdf, matrix, x, y):
                      f"{-module:.2f} re" for row, column, length in dark_runs(matrix))
     pdf.set_fill_color(0)
     pdf._out(f"{rects} f")  # noqa: SLF001 - fpdf2 has no public call for a many-rectangle path
-
-
-def _fit(pdf, text, style, size, width, *, smallest=None):
-    """Set the font for ``text``: shrink it to ``width`` (down to 80 %), then cut it with "…"."""
-    smallest = smallest or size * 0.8
-    pdf.set_font(FONT, style, size)
-    while pdf.get_string_width(text) > width and size > smallest:
-        size -= 0.5
-        pdf.set_font(FONT, style, size)
-    if pdf.get_string_width(text) <= width:
-        return text
-    while text and pdf.get_string_width(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-def _wrap(pdf, text, style, size, width):
-    """Return ``text`` as one line, shrunk if need be, or two lines at a smaller size."""
-    line = _fit(pdf, text, style, size, width)
-    if line == text:
-        return [line]
-    pdf.set_font(FONT, style, size * 0.8)
-    words, first = text.split(), ""
-    while words and pdf.get_string_width((first + " " + words[0]).strip()) <= width:
-        first = (first + " " + words.pop(0)).strip()
-    if not first:
-        return [_fit(pdf, text, style, size * 0.8, width, smallest=size * 0.8)]
-    return [first, _fit(pdf, " ".join(words), style, size * 0.8, width, smallest=size * 0.8)]
