@@ -34,6 +34,20 @@ class Config:
         #: use the highest version; older versions still verify until removed. Unset: version 1,
         #: derived from the secret key.
         self.TRACKER_QR_KEYS = os.environ.get("TRACKER_QR_KEYS")
+        #: Sending the digest by e-mail. No host: e-mail is off and queued e-mails wait.
+        self.TRACKER_SMTP_HOST = os.environ.get("TRACKER_SMTP_HOST") or None
+        self.TRACKER_SMTP_PORT = int(os.environ.get("TRACKER_SMTP_PORT", 587))
+        self.TRACKER_SMTP_USER = os.environ.get("TRACKER_SMTP_USER") or None
+        self.TRACKER_SMTP_PASSWORD = os.environ.get("TRACKER_SMTP_PASSWORD") or None
+        #: ``starttls`` (upgrade a plain connection), ``ssl`` (TLS from the start) or ``none``.
+        self.TRACKER_SMTP_SECURITY = os.environ.get("TRACKER_SMTP_SECURITY", "starttls").strip().lower()
+        if self.TRACKER_SMTP_SECURITY not in {"starttls", "ssl", "none"}:
+            raise ValueError("TRACKER_SMTP_SECURITY must be starttls, ssl or none")
+        self.TRACKER_SMTP_TIMEOUT = float(os.environ.get("TRACKER_SMTP_TIMEOUT", 10))
+        self.TRACKER_MAIL_SENDER = os.environ.get("TRACKER_MAIL_SENDER", "Ban chỉ đạo <noreply@localhost>")
+        self.TRACKER_MAIL_MAX_ATTEMPTS = int(os.environ.get("TRACKER_MAIL_MAX_ATTEMPTS", 6))
+        #: The public address of the app (``https://host/prefix``), for links in e-mails sent by jobs.
+        self.TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL") or None
         #: Database connections each process keeps open: at least the threads a worker runs
         #: (gunicorn --threads), or requests queue for a connection and extra ones are opened
         #: and closed per request. SQLite files use the same pool.
