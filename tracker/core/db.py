@@ -1,8 +1,11 @@
 """The declarative base, the UTC datetime type and connection settings."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.ext.compiler
 from sqlalchemy.orm import DeclarativeBase
+
+from tracker.core.time import day_bounds, epoch_day, fixed_utc_offset
 
 #: Stable constraint names, so that migrations can drop what they created on every database.
 NAMING_CONVENTION = {
@@ -80,3 +83,37 @@ def include_in_schema(obj, dialect_name):
     if condition is None or condition.dialect is None:
         return True
     return dialect_name in ((condition.dialect,) if isinstance(condition.dialect, str) else condition.dialect)
+
+
+class epoch_seconds(sa.sql.expression.FunctionElement):
+    """Whole seconds since 1970-01-01 UTC of a ``UTCDateTime`` column, as an integer, on every database."""
+
+    type = sa.BigInteger()
+    inherit_cache = True
+
+
+@sa.ext.compiler.compiles(epoch_seconds, "sqlite")
+def _epoch_seconds_sqlite(element, compiler, **kw):
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@sa.ext.compiler.compiles(epoch_seconds, "postgresql")
+def _epoch_seconds_postgresql(element, compiler, **kw):
+    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
+
+
+def local_day_number(column, tz_name, first, last):
+    """Return SQL for the local calendar day of instants in ``column``, as days since 1970-01-01.
+
+    With a fixed UTC offset over ``first``…``last`` this is integer arithmetic on epoch seconds;
+    otherwise each day's UTC bounds are compared (exact, slower). Instants outside the range map
+    to the nearest end.
+    """
+    offset = fixed_utc_offset(tz_name, first, last)
+    if offset is not None:
+        number = (epoch_seconds(column) + offset) // 86400
+        return sa.case((number < epoch_day(first), epoch_day(first)), (number > epoch_day(last), epoch_day(last)),
+                       else_=number)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return sa.case(*[(column < day_bounds(day, tz_name)[1], epoch_day(day)) for day in days[:-1]],
+                   else_=epoch_day(last))

@@ -47,6 +47,32 @@ def day_bounds(day, tz_name):
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def fixed_utc_offset(tz_name, first, last):
+    """Return the zone's UTC offset in seconds if it is the same on every day ``first``…``last``, else None.
+
+    Day buckets in SQL are plain arithmetic on epoch seconds when the offset is fixed (Asia/Ho_Chi_Minh
+    has no daylight saving); a zone that changes offset inside the range needs the bounds of each day.
+    """
+    zone = get_zone(tz_name)
+    offsets = {datetime.combine(first + timedelta(days=n), time(12), tzinfo=zone).utcoffset()
+               for n in range((last - first).days + 1)}
+    offsets |= {datetime.combine(day, time.min, tzinfo=zone).utcoffset() for day in (first, last)}
+    return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
+
+
+def epoch_day(day):
+    """Return the number of days from 1970-01-01 to ``day``."""
+    return (day - EPOCH_DAY).days
+
+
+def from_epoch_day(number):
+    """Return the calendar date ``number`` days after 1970-01-01."""
+    return EPOCH_DAY + timedelta(days=number)
+
+
+EPOCH_DAY = date(1970, 1, 1)
+
+
 def combine_local(day, at, tz_name):
     """Return the aware instant of local ``day`` at wall-clock ``at`` in ``tz_name``."""
     return datetime.combine(day, at, tzinfo=get_zone(tz_name)).astimezone(UTC)

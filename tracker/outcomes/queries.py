@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from tracker.auth.access import overlaps
+from tracker.checkins.models import CheckIn
 from tracker.core.errors import NotFound
 from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
@@ -86,7 +87,8 @@ def reached_by_indicator(campaign, unit, *, before=None):
     """Return, per indicator, ``key``, ``name``, ``target`` and ``reached`` (people living in ``unit``).
 
     The target is the unit's own, else the sum of its children's; ``reached`` counts distinct
-    participants whose home village lies under ``unit`` (outcomes recorded before ``before``, if given).
+    participants whose home village lies under ``unit`` (outcomes reached before ``before``, if given:
+    one ticked at the door counts when its card was scanned, so a late offline sync counts on its day).
     """
     own, children, reached = _own_targets(unit), _children_targets(unit), _reached(campaign, unit, before)
     rows = db.session.execute(
@@ -123,7 +125,8 @@ def _reached(campaign, unit, before):
             .where(Indicator.campaign_id == campaign.id, home.path.startswith(unit.path, autoescape=True))
             .group_by(Outcome.indicator_id))
     if before is not None:
-        stmt = stmt.where(Outcome.recorded_at < before)
+        scanned = sa.select(CheckIn.scanned_at).where(CheckIn.id == Outcome.checkin_id).scalar_subquery()
+        stmt = stmt.where(sa.func.coalesce(scanned, Outcome.recorded_at) < before)
     return stmt.subquery()
 
 
