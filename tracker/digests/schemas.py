@@ -1,0 +1,140 @@
+"""Digest input and output: the stored payload (docs/digest.md) and the arguments that pick one."""
+import marshmallow as ma
+
+from tracker.core.args import DropBlanks, Id
+from tracker.geo.models import UnitLevel
+from tracker.geo.schemas import UnitField
+
+#: The units that have a digest: the campaign's province and its communes.
+DIGEST_LEVELS = [UnitLevel.province, UnitLevel.commune]
+
+
+def _date(**kwargs):
+    """A calendar day as stored in the payload (already ``YYYY-MM-DD`` text)."""
+    return ma.fields.String(metadata={"format": "date"}, **kwargs)
+
+
+class CampaignRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class UnitRefSchema(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+    level = ma.fields.String()
+
+
+class VillageRefSchema(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+
+
+class VillageNotReachedSchema(VillageRefSchema):
+    commune = ma.fields.String(metadata={"description": "The commune's name"})
+
+
+class RankingRowSchema(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+    target = ma.fields.Integer(allow_none=True)
+    reached = ma.fields.Integer()
+    percent = ma.fields.Float(allow_none=True)
+    rank = ma.fields.Integer(allow_none=True, metadata={"description": "By percent of target; null without one"})
+    rank_yesterday = ma.fields.Integer(allow_none=True)
+    rank_change = ma.fields.Integer(allow_none=True, metadata={"description": "rank_yesterday − rank (up is positive)"})
+
+
+class BreakdownSchema(ma.Schema):
+    gender = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    ethnic_minority = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    age_band = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    topic = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+
+
+class IndicatorRowSchema(ma.Schema):
+    key = ma.fields.String()
+    name = ma.fields.String()
+    target = ma.fields.Integer(allow_none=True)
+    reached = ma.fields.Integer()
+    reached_percent = ma.fields.Float(allow_none=True)
+
+
+class TrainingBriefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    topic = ma.fields.String()
+    village = ma.fields.Nested(VillageRefSchema)
+    starts_at = ma.fields.String(metadata={"format": "date-time"})
+    ends_at = ma.fields.String(metadata={"format": "date-time"})
+    place = ma.fields.String(allow_none=True)
+
+
+class SeriesRowSchema(ma.Schema):
+    date = _date()
+    new_reached = ma.fields.Integer()
+    reached = ma.fields.Integer()
+
+
+class DigestSchema(ma.Schema):
+    """A stored digest: the payload's keys (docs/digest.md) at the top level, and ``compiled_at``."""
+
+    campaign = ma.fields.Nested(CampaignRefSchema)
+    unit = ma.fields.Nested(UnitRefSchema)
+    date = _date()
+    as_of = ma.fields.String(metadata={"format": "date-time", "description": "00:00 local on date, in UTC"})
+    start_date = _date()
+    deadline = _date()
+    day_number = ma.fields.Integer()
+    days_total = ma.fields.Integer()
+    days_left = ma.fields.Integer()
+    target = ma.fields.Integer(allow_none=True)
+    reached = ma.fields.Integer()
+    reached_percent = ma.fields.Float(allow_none=True)
+    new_reached_yesterday = ma.fields.Integer()
+    checkins_yesterday = ma.fields.Integer()
+    trainings_held_yesterday = ma.fields.Integer()
+    trainings_held_total = ma.fields.Integer()
+    required_daily_pace = ma.fields.Integer(allow_none=True)
+    pace_7d = ma.fields.Float()
+    projected_completion_date = _date(allow_none=True)
+    on_track = ma.fields.Boolean(allow_none=True)
+    villages_total = ma.fields.Integer()
+    villages_reached = ma.fields.Integer()
+    villages_not_reached = ma.fields.List(ma.fields.Nested(VillageNotReachedSchema))
+    ranking = ma.fields.List(ma.fields.Nested(RankingRowSchema))
+    breakdown = ma.fields.Nested(BreakdownSchema)
+    indicators = ma.fields.List(ma.fields.Nested(IndicatorRowSchema))
+    upcoming_total = ma.fields.Integer()
+    upcoming = ma.fields.List(ma.fields.Nested(TrainingBriefSchema), metadata={"description": "The first 200"})
+    stale_total = ma.fields.Integer()
+    stale = ma.fields.List(ma.fields.Nested(TrainingBriefSchema), metadata={"description": "The first 200"})
+    series = ma.fields.List(ma.fields.Nested(SeriesRowSchema))
+    compiled_at = ma.fields.AwareDateTime()
+
+    @ma.pre_dump
+    def flatten(self, digest, **kwargs):
+        """Lift the payload's keys to the top level beside ``compiled_at``."""
+        return {**digest.payload, "compiled_at": digest.compiled_at}
+
+
+class DigestArgsSchema(DropBlanks, ma.Schema):
+    unit = UnitField(levels=DIGEST_LEVELS, metadata={
+        "description": "Province or commune code; default the province if you may read it, else your commune"})
+
+
+class DigestDateSchema(ma.Schema):
+    """The ``{date}`` segment of a digest's address, a calendar day ``YYYY-MM-DD``."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    day = ma.fields.Date(required=True, data_key="date", metadata={"description": "The digest's day, YYYY-MM-DD"})
+
+
+class DigestCompileCommandSchema(ma.Schema):
+    """The options of ``flask digest compile``."""
+
+    campaign = Id(required=True)
+    date = ma.fields.Date(load_default=None)
+    unit = UnitField(levels=DIGEST_LEVELS, load_default=None)
