@@ -68,9 +68,9 @@ def villages(frame):
 
 
 def upcoming(frame):
-    """Return ``(total, trainings)``: planned trainings of the unit starting on the day or the next."""
+    """Return ``(total, trainings)``: trainings of the unit (not cancelled) starting on the day or the next."""
     end = frame.since(frame.day + timedelta(days=2))
-    return _listed(frame, Training.status == TrainingStatus.planned,
+    return _listed(frame, Training.status != TrainingStatus.cancelled,
                    Training.starts_at >= frame.as_of, Training.starts_at < end)
 
 

@@ -42,17 +42,31 @@ def compile_digest(campaign, unit, day, *, user=None, now=None):
     ensure_digest_unit(campaign, unit)
     ensure_digest_date(campaign, day, now=now)
     payload = build_payload(campaign, unit, day)
-    digest = db.session.scalar(
-        sa.select(Digest).where(Digest.campaign_id == campaign.id, Digest.unit_id == unit.id, Digest.date == day)
-        .with_for_update()
-    )
-    if digest is None:
-        digest = Digest(campaign=campaign, unit=unit, date=day)
-        db.session.add(digest)
+    digest = _locked_row(campaign, unit, day)
     digest.payload, digest.compiled_at = payload, now or utcnow()
     db.session.flush()
     events.record("digest.compiled", digest, _event_payload(digest), user=user, unit=unit, campaign=campaign)
     return digest
+
+
+def _locked_row(campaign, unit, day):
+    """Return the digest row of (campaign, unit, day), locked for update, creating it if missing.
+
+    Two compiles of the same digest at once (the scheduler and an admin's "compile now") meet on
+    the unique key: the second waits for the row lock, or finds the row the first just inserted.
+    """
+    select = (sa.select(Digest).where(Digest.campaign_id == campaign.id, Digest.unit_id == unit.id, Digest.date == day)
+              .with_for_update())
+    digest = db.session.scalar(select)
+    if digest is not None:
+        return digest
+    try:
+        with db.session.begin_nested():
+            digest = Digest(campaign=campaign, unit=unit, date=day, payload={})
+            db.session.add(digest)
+        return digest
+    except sa.exc.IntegrityError:
+        return db.session.scalar(select)
 
 
 def _event_payload(digest):

@@ -1,0 +1,2 @@
+"""Fixtures of the digest tests: the hand-worked ten-day campaign (see worked_example.py)."""
+from tests.digests.worked_example import worked  # noqa: F401
