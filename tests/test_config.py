@@ -1,8 +1,34 @@
+import click
 import pytest
 import sqlalchemy as sa
 
 from tracker import create_app
 from tracker.config import Config
+
+
+@pytest.fixture(autouse=True)
+def _no_embedded_scheduler(monkeypatch):
+    """These apps are made outside a CLI command: with the default they would start a scheduler."""
+    monkeypatch.setenv("TRACKER_SCHEDULER", "off")
+
+
+def test_the_embedded_scheduler_with_a_one_minute_lease_is_the_default(monkeypatch):
+    monkeypatch.delenv("TRACKER_SCHEDULER")
+    monkeypatch.delenv("TRACKER_SCHEDULER_LEASE_TTL", raising=False)
+    config = Config()
+    assert (config.TRACKER_SCHEDULER, config.TRACKER_SCHEDULER_LEASE_TTL) == ("embedded", 60)
+    monkeypatch.setenv("TRACKER_SCHEDULER_LEASE_TTL", "5")
+    assert Config().TRACKER_SCHEDULER_LEASE_TTL == 5
+
+
+def test_cli_commands_do_not_start_the_embedded_scheduler(monkeypatch, tmp_path):
+    monkeypatch.delenv("TRACKER_SCHEDULER")
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("TRACKER_ENV", "demo")
+    with click.Context(click.Command("upgrade"), info_name="upgrade"):
+        app = create_app(Config())
+    assert app.config["TRACKER_SCHEDULER"] == "embedded"
+    assert "tracker.scheduler" not in app.extensions
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):

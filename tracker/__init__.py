@@ -133,8 +133,12 @@ def register_cli(app):
 def register_jobs(app):
     from tracker.auth.jobs import purge_expired_tokens
     from tracker.core.jobs import Job, init_scheduler
+    from tracker.digests.jobs import send_digest_emails, sync_digests
 
     jobs = [
         Job("purge-expired-tokens", purge_expired_tokens, cron={"minute": "17"}),
+        # Adds the per-campaign daily digest jobs and catches up missed days; at once on taking the lease.
+        Job("digest-sync", sync_digests, cron={"minute": "*"}, on_lease=True),
+        Job("digest-mail", send_digest_emails, cron={"minute": "*"}),
     ]
     init_scheduler(app, jobs)

@@ -19,9 +19,12 @@ class Config:
         self.SECRET_KEY = os.environ.get("TRACKER_SECRET_KEY")
         #: None means a SQLite file in the instance folder.
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TRACKER_DATABASE_URL")
-        #: ``embedded`` runs the scheduler inside the web process; ``off`` leaves it to
-        #: ``flask --app tracker scheduler``.
-        self.TRACKER_SCHEDULER = os.environ.get("TRACKER_SCHEDULER", "off")
+        #: ``embedded`` runs the scheduler inside each web process (every gunicorn worker; only the
+        #: holder of the database lease acts); ``off`` leaves it to ``flask --app tracker scheduler``.
+        self.TRACKER_SCHEDULER = os.environ.get("TRACKER_SCHEDULER", "embedded")
+        #: Seconds the scheduler lease lasts without renewal (renewed every third of it): how long
+        #: the others wait before taking over from a holder that died.
+        self.TRACKER_SCHEDULER_LEASE_TTL = float(os.environ.get("TRACKER_SCHEDULER_LEASE_TTL", 60))
         self.TRACKER_TOKEN_TTL = int(os.environ.get("TRACKER_TOKEN_TTL", 30 * 24 * 3600))
         self.MAX_CONTENT_LENGTH = int(os.environ.get("TRACKER_MAX_CONTENT_LENGTH", 5 * 1024 * 1024))
         self.RATELIMIT_STORAGE_URI = os.environ.get("TRACKER_RATELIMIT_STORAGE_URL", "memory://")
