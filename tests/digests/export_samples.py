@@ -3,9 +3,14 @@
 Its commune ranking carries names a spreadsheet would run as formulas, so that every export is
 checked for neutralisation.
 """
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from tests.conftest import ICT
+from tracker.campaigns.models import Target
+from tracker.checkins.models import CheckIn, CheckInSource
 from tracker.digests.models import Digest
+from tracker.trainings.models import TrainingStatus
 
 DAY = date(2025, 8, 20)
 COMPILED_AT = datetime(2025, 8, 19, 23, 0, 5, tzinfo=UTC)
@@ -73,3 +78,20 @@ def store_digest(db, campaign, unit, day=DAY, **changes):
     db.session.add(digest)
     db.session.commit()
     return digest
+
+
+def add_reached(db, campaign, tree, create_training, create_participant):
+    """Real data to compile: targets 66001 → 10 (6600101 → 4, 6600102 → 6) and 66002 → 5; on 20/08 two
+    people of 6600101 and one of 6600201 checked in (so on 21/08: 66001 2/10, 66002 1/5, the province 3/15)."""
+    db.session.add_all([Target(campaign=campaign, unit=tree[key], target=target) for key, target in
+                        [("commune", 10), ("village", 4), ("village2", 6), ("other_commune", 5)]])
+    here = create_training(campaign=campaign, status=TrainingStatus.held)
+    there = create_training(campaign=campaign, village=tree["other_village"], topic="Sử dụng công cụ AI",
+                            status=TrainingStatus.held)
+    people = [create_participant("Nguyễn Thị Hoa"), create_participant("Y Bih Niê", gender="male"),
+              create_participant("Trần Văn Tâm", village=tree["other_village"], ethnicity="Kinh")]
+    for training, person in [(here, people[0]), (here, people[1]), (there, people[2])]:
+        db.session.add(CheckIn(training=training, participant=person, scan_id=uuid.uuid4(),
+                               scanned_at=datetime(2025, 8, 20, 8, 30, tzinfo=ICT), source=CheckInSource.camera))
+    db.session.commit()
+    return people

@@ -7,7 +7,7 @@ from tracker.core.args import Blueprint
 from tracker.digests import operations
 from tracker.digests.exports import CSV_TYPE, XLSX_TYPE, csv_response, xlsx_response
 from tracker.digests.queries import default_digest_unit, get_digest_for
-from tracker.digests.schemas import DigestArgsSchema, DigestDateSchema, DigestSchema
+from tracker.digests.schemas import DigestArgsSchema, DigestPathSchema, DigestSchema
 from tracker.extensions import db
 
 bp = protect(Blueprint("api_digests", __name__, url_prefix="/api/v1/campaigns", description="Digests"))
@@ -26,7 +26,7 @@ def _stored_digest(args, path, campaign_id):
 
 @bp.get("/<int:campaign_id>/digests/<date>")
 @bp.arguments(DigestArgsSchema, location="query")
-@bp.arguments(DigestDateSchema, location="path")
+@bp.arguments(DigestPathSchema, location="path")
 @bp.response(200, DigestSchema)
 @bp.alt_response(403, description=_FORBIDDEN)
 @bp.alt_response(404, description=_NOT_FOUND)
@@ -37,7 +37,7 @@ def get_digest(args, path, campaign_id, date):
 
 @bp.get("/<int:campaign_id>/digests/<date>.csv")
 @bp.arguments(DigestArgsSchema, location="query")
-@bp.arguments(DigestDateSchema, location="path")
+@bp.arguments(DigestPathSchema, location="path")
 @bp.response(200, {"type": "string"}, content_type=CSV_TYPE,
              description="UTF-8 with BOM: figures, ranking, breakdown, indicators, villages not reached, by day.")
 @bp.alt_response(403, description=_FORBIDDEN)
@@ -49,7 +49,7 @@ def get_digest_csv(args, path, campaign_id, date):
 
 @bp.get("/<int:campaign_id>/digests/<date>.xlsx")
 @bp.arguments(DigestArgsSchema, location="query")
-@bp.arguments(DigestDateSchema, location="path")
+@bp.arguments(DigestPathSchema, location="path")
 @bp.response(200, BINARY, content_type=XLSX_TYPE,
              description="One sheet per section (figures, ranking …), numbers and dates as such.")
 @bp.alt_response(403, description=_FORBIDDEN)
@@ -61,7 +61,7 @@ def get_digest_xlsx(args, path, campaign_id, date):
 
 @bp.post("/<int:campaign_id>/digests/<date>/compile")
 @bp.arguments(DigestArgsSchema, location="query")
-@bp.arguments(DigestDateSchema, location="path")
+@bp.arguments(DigestPathSchema, location="path")
 @bp.response(200, DigestSchema)
 @bp.alt_response(403, description="Your role may not compile digests.")
 @bp.alt_response(404, description="No such campaign or unit in your area.")

@@ -44,7 +44,7 @@ def flatten(messages):
     """Flatten ``{location: {field: [msg]}}`` (or plain ``{field: [msg]}``) into ``{field: [msg]}``."""
     if isinstance(messages, list):
         return {"_schema": messages}
-    locations = {"json", "form", "query", "querystring", "view_args", "files", "headers"}
+    locations = {"json", "form", "query", "querystring", "view_args", "path", "files", "headers"}
     if messages and set(messages) <= locations:
         fields = {}
         for value in messages.values():

@@ -49,7 +49,7 @@ def digest_line(digest):
     payload = digest.payload
     values = {"code": digest.unit.code, "name": digest.unit.name, "day": digest.date.isoformat(),
               "reached": format_decimal(payload["reached"])}
-    if payload["target"] is None:
+    if not payload["target"]:  # none set (a province without commune targets sums to 0)
         return _("%(day)s %(code)s %(name)s: %(reached)s people reached (no target)", **values)
     percent = payload["reached_percent"]
     return _("%(day)s %(code)s %(name)s: %(reached)s of %(target)s people reached (%(percent)s %%)", **values,

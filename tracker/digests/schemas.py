@@ -1,4 +1,6 @@
 """Digest input and output: the stored payload (docs/digest.md) and the arguments that pick one."""
+import re
+
 import marshmallow as ma
 
 from tracker.core.args import DropBlanks, Id
@@ -7,6 +9,16 @@ from tracker.geo.schemas import UnitField
 
 #: The units that have a digest: the campaign's province and its communes.
 DIGEST_LEVELS = [UnitLevel.province, UnitLevel.commune]
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class Day(ma.fields.Date):
+    """A calendar day written ``YYYY-MM-DD`` and nothing else (no ``20250820``, no week dates)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not _DAY.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def _date(**kwargs):
@@ -123,18 +135,16 @@ class DigestArgsSchema(DropBlanks, ma.Schema):
         "description": "Province or commune code; default the province if you may read it, else your commune"})
 
 
-class DigestDateSchema(ma.Schema):
-    """The ``{date}`` segment of a digest's address, a calendar day ``YYYY-MM-DD``."""
+class DigestPathSchema(ma.Schema):
+    """A digest's address: the campaign id and the day (``YYYY-MM-DD``, checked here: never a 500)."""
 
-    class Meta:
-        unknown = ma.EXCLUDE
-
-    day = ma.fields.Date(required=True, data_key="date", metadata={"description": "The digest's day, YYYY-MM-DD"})
+    campaign_id = Id(required=True, load_only=True)
+    day = Day(required=True, data_key="date", metadata={"description": "The digest's day, YYYY-MM-DD"})
 
 
 class DigestCompileCommandSchema(ma.Schema):
     """The options of ``flask digest compile``."""
 
     campaign = Id(required=True)
-    date = ma.fields.Date(load_default=None)
+    date = Day(load_default=None)
     unit = UnitField(levels=DIGEST_LEVELS, load_default=None)
