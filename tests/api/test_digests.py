@@ -216,3 +216,17 @@ def test_compile_refuses_bad_input(users, api_as, reached, dummy_campaign, creat
     if field:
         assert field in response.json["error"]["fields"]
     assert count_events("digest.compiled") == 0
+
+
+def test_a_compiled_digest_exports_as_csv_and_xlsx(users, api_as, reached, dummy_campaign):
+    api = api_as(users["admin"])
+    assert api.post(_url(dummy_campaign, date(2025, 8, 21), "/compile")).status_code == 200
+    rows = list(csv.reader(io.StringIO(api.get(_url(dummy_campaign, date(2025, 8, 21), ".csv")).data
+                                       .decode("utf-8-sig"))))
+    figures = {row[0]: row[2] for row in rows if len(row) == 3}
+    assert (figures["target"], figures["reached"], figures["reached_percent"]) == ("15", "3", "20.0")
+    # Yesterday both communes had 0 % (tied first): no change in rank.
+    assert ["66001", "Xã Ea Kao", "10", "2", "20.0", "1", "0"] in rows
+    workbook = load_workbook(io.BytesIO(api.get(_url(dummy_campaign, date(2025, 8, 21), ".xlsx")).data))
+    ranking = list(workbook["Ranking"].iter_rows(min_row=2, values_only=True))
+    assert ranking == [("66001", "Xã Ea Kao", 10, 2, 20.0, 1, 0), ("66002", "Phường Tân An", 5, 1, 20.0, 1, 0)]
