@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.util import undefined
 from flask import current_app
 from flask.cli import with_appcontext
 from flask.helpers import get_debug_flag
@@ -46,7 +47,7 @@ class Job:
     cron: dict = field(default_factory=dict)
     timezone: str = DEFAULT_TIMEZONE
     args: tuple = ()
-    #: Also run at once whenever this process takes the lease (at start, or taking over).
+    #: Also run at once when scheduled (at start) and whenever this process takes the lease over.
     on_lease: bool = False
 
 
@@ -84,7 +85,9 @@ class Runner:
         trigger = CronTrigger(timezone=job.timezone, **job.cron)
         if self.scheduler.get_job(job.name) is not None:
             self.scheduler.remove_job(job.name)
-        self.scheduler.add_job(self.run, trigger, args=(job,), id=job.name, name=job.name, **JOB_DEFAULTS)
+        first_run = utcnow() if job.on_lease else undefined
+        self.scheduler.add_job(self.run, trigger, args=(job,), id=job.name, name=job.name, next_run_time=first_run,
+                               **JOB_DEFAULTS)
 
     def jobs(self):
         """Return the scheduled ``Job``s by name."""
