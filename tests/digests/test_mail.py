@@ -234,3 +234,24 @@ def test_log_lines_and_errors_carry_no_address(db, digest, tree, smtp_server, ca
     assert caplog.records and all("secret.person" not in record.getMessage() for record in caplog.records)
     error = smtplib.SMTPRecipientsRefused({"secret.person@daklak.example": (550, b"no such user")})
     assert mail.describe_error(error) == "SMTPRecipientsRefused: 550 no such user"
+
+
+@pytest.mark.postgresql_only
+def test_two_senders_never_take_the_same_email(db, digest, tree, smtp_server):
+    for address in ("a@daklak.example", "b@daklak.example"):
+        add_recipient(db, tree["commune"], address)
+    mail.queue_digest_emails([digest], now=NOW)
+    db.session.commit()
+    first = emails(db)[0]
+    db.session.commit()
+
+    # Another sender holds the first e-mail (its transaction is still open): this one skips it.
+    with db.engine.connect() as other:
+        other.execute(sa.select(DigestEmail.id).where(DigestEmail.id == first.id).with_for_update())
+        assert mail.send_due_emails(now=NOW)["sent"] == 1
+        db.session.commit()
+        other.rollback()
+
+    assert [envelope.rcpt_tos for envelope in smtp_server.envelopes] == [["b@daklak.example"]]
+    db.session.refresh(first)
+    assert first.status == EmailStatus.queued and first.attempts == 0
