@@ -255,3 +255,14 @@ def test_two_senders_never_take_the_same_email(db, digest, tree, smtp_server):
     assert [envelope.rcpt_tos for envelope in smtp_server.envelopes] == [["b@daklak.example"]]
     db.session.refresh(first)
     assert first.status == EmailStatus.queued and first.attempts == 0
+
+
+def test_a_recipient_name_with_a_line_break_cannot_add_headers(db, digest, tree, smtp_server):
+    add_recipient(db, tree["commune"], "a@daklak.example", name="Hoa\r\nBcc: spy@example.org")
+
+    queue_and_send(db, [digest])
+
+    [envelope] = smtp_server.envelopes
+    assert envelope.rcpt_tos == ["a@daklak.example"]
+    [message] = smtp_server.messages()
+    assert message["Bcc"] is None and message["To"].addresses[0].display_name == "Hoa Bcc: spy@example.org"

@@ -210,3 +210,12 @@ def test_retry_now_out_of_scope_is_not_found(db, client, login, tree, create_use
     assert client.post(f"/digests/emails/{failed_email.id}/retry").status_code == 404
     assert client.post("/digests/emails/999999/retry").status_code == 404
     assert "nobody@daklak.example" not in client.get("/digests/emails").get_data(as_text=True)
+
+
+def test_a_name_with_line_breaks_is_kept_on_one_line(db, client, login, tree, users):
+    login(users["admin"])
+
+    client.post("/digests/recipients/66001", data={"email": "a@daklak.example", "name": "Văn phòng\r\nBcc: x@y.z",
+                                                    "language": "vi"})
+
+    assert db.session.scalar(sa.select(DigestRecipient.name)) == "Văn phòng Bcc: x@y.z"

@@ -33,15 +33,20 @@ def build_message(row, *, now=None):
     with force_locale(recipient.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject, text, html = render_digest_email(digest)
     message = EmailMessage()
-    message["Subject"] = subject
+    # Header values are one line each: names typed with a line break must not break the header.
+    message["Subject"] = _one_line(subject)
     message["From"] = current_app.config["TRACKER_MAIL_SENDER"]
-    message["To"] = Address(display_name=recipient.name or "", addr_spec=row.email)
+    message["To"] = Address(display_name=_one_line(recipient.name or ""), addr_spec=row.email)
     message["Date"] = format_datetime(now or utcnow())
     message["Message-ID"] = make_msgid(domain=_sender_domain())
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="quoted-printable")
     return message
+
+
+def _one_line(text):
+    return " ".join(text.split())
 
 
 def _sender_domain():

@@ -20,9 +20,13 @@ class RecipientCreateSchema(DropBlanks, ma.Schema):
 
     @ma.pre_load
     def strip(self, data, **kwargs):
-        """Trim the address and the name: a pasted address often carries spaces."""
-        return {key: value.strip() if isinstance(value, str) and key in ("email", "name") else value
-                for key, value in data.items()}
+        """Trim the address and put the name on one line: pasted text often carries spaces and breaks."""
+        data = dict(data)
+        if isinstance(data.get("email"), str):
+            data["email"] = data["email"].strip()
+        if isinstance(data.get("name"), str):
+            data["name"] = " ".join(data["name"].split())
+        return data
 
 
 class RecipientUnitArgsSchema(DropBlanks, ma.Schema):
