@@ -71,7 +71,7 @@ def test_running_a_job_renews_the_lease(sched, db):
     assert db.session.get(lease.Lease, LEASE).expires_at > first
 
 
-def test_on_lease_jobs_run_at_start_and_again_when_this_process_takes_the_lease(app, db):
+def test_on_lease_jobs_run_at_start_and_again_when_this_process_takes_the_lease_over(app, db):
     runner = Runner(app, [Job("sync", lambda: None, cron={"minute": "*/30"}, on_lease=True),
                           Job("hourly", lambda: None, cron={"minute": "17"})])
     runner.scheduler.start(paused=True)
@@ -79,7 +79,10 @@ def test_on_lease_jobs_run_at_start_and_again_when_this_process_takes_the_lease(
         soon = utcnow() + timedelta(seconds=1)
         assert runner.scheduler.get_job("sync").next_run_time <= soon
         assert runner.scheduler.get_job("hourly").next_run_time > soon
+        assert lease.acquire(LEASE, "other-host:1:abcd", 60)
+        assert not runner.holds_lease()
         runner.scheduler.modify_job("sync", next_run_time=utcnow() + timedelta(hours=1))
+        assert lease.release(LEASE, "other-host:1:abcd")
         assert runner.holds_lease()
         assert runner.scheduler.get_job("sync").next_run_time <= utcnow() + timedelta(seconds=1)
         assert runner.scheduler.get_job("hourly").next_run_time > soon

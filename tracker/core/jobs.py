@@ -73,7 +73,8 @@ class Runner:
     def __init__(self, app, jobs=(), scheduler_class=BackgroundScheduler):
         self.app, self.holder = app, lease.new_holder()
         self.ttl = app.config["TRACKER_SCHEDULER_LEASE_TTL"]
-        self.held = self.stopped = False
+        #: None until the lease is first checked: the on-lease jobs run at start anyway.
+        self.held, self.stopped = None, False
         self.scheduler = scheduler_class(timezone=DEFAULT_TIMEZONE)
         self.scheduler.add_job(self.holds_lease, IntervalTrigger(seconds=max(self.ttl / 3, 0.5)), id="lease",
                                name="lease", next_run_time=utcnow(), **JOB_DEFAULTS)
@@ -113,7 +114,7 @@ class Runner:
         except sa.exc.SQLAlchemyError:
             log.exception("scheduler lease could not be renewed by %s", self.holder)
             held = False
-        gained, self.held = held and not self.held, held
+        gained, self.held = held and self.held is False, held
         if gained:
             log.info("scheduler lease taken by %s", self.holder)
             self._run_on_lease_jobs()
