@@ -167,3 +167,17 @@ def test_a_process_without_the_lease_compiles_nothing(db, dummy_campaign, sched)
     assert _stored(db, dummy_campaign) == {}
     assert lease.release(LEASE, "other-host:1:abcd")
     assert jobs.sync_digests(now=MORNING) == 12
+
+
+def test_the_mail_job_drains_the_queue_batch_by_batch_while_it_holds_the_lease(db, sched, monkeypatch):
+    from tracker.digests import mail
+    outcomes = [{"sent": mail.BATCH_SIZE}, {"sent": mail.BATCH_SIZE - 1, "failed": 1}, {"sent": 3, "retrying": 1}]
+    calls = []
+    monkeypatch.setattr(mail, "send_due_emails", lambda now=None: calls.append(now) or outcomes[len(calls) - 1])
+    assert jobs.send_digest_emails(now=MORNING) == {"sent": 2 * mail.BATCH_SIZE + 2, "failed": 1, "retrying": 1}
+    assert calls == [MORNING] * 3
+
+    calls.clear()
+    assert jobs.send_digest_emails(now=MORNING, batches=1) == {"sent": mail.BATCH_SIZE}
+    sched.stop()
+    assert jobs.send_digest_emails(now=MORNING) == {} and len(calls) == 1

@@ -8,6 +8,7 @@ digest dated today and queues its e-mails; digests of past days that are caught 
 """
 import logging
 import threading
+from collections import Counter
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -25,6 +26,8 @@ PREFIX = "digest-campaign-"
 #: The sync and the daily jobs run in threads of their own: one compiles at a time, so both never
 #: write the same day's digests at once.
 _compiling = threading.Lock()
+#: Most e-mail batches one run sends (the next run, a minute later, goes on).
+MAIL_BATCHES = 50
 
 
 def sync_digests(*, now=None):
@@ -108,8 +111,20 @@ def queue_emails(digests, *, now=None):
     return queue_digest_emails(digests, now=now)
 
 
-def send_digest_emails(*, now=None):
-    """Send the digest e-mails that are due (new ones and retries)."""
-    from tracker.digests.mail import send_due_emails
+def send_digest_emails(*, now=None, batches=MAIL_BATCHES):
+    """Send the due digest e-mails (new ones and retries) batch by batch, committing each batch.
 
-    return send_due_emails(now=now)
+    A crash re-sends at most the batch it was in; losing the lease stops after the current batch.
+    """
+    from tracker.digests.mail import BATCH_SIZE, send_due_emails
+
+    total = Counter()
+    for _batch in range(batches):
+        if not has_lease():
+            break
+        outcome = send_due_emails(now=now)
+        db.session.commit()
+        total.update(outcome)
+        if sum(outcome.values()) < BATCH_SIZE:
+            break
+    return dict(total)
