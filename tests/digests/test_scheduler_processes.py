@@ -149,6 +149,10 @@ def test_gunicorn_workers_each_run_the_embedded_scheduler_and_one_acts(app, db, 
     time.sleep(1)
     assert set(_compiled_per_digest(db).values()) == {1} and sum(_compiled_per_digest(db).values()) == 3 * UNITS
 
+    # A graceful shutdown (SIGTERM to the master) lets the worker holding the lease give it up.
+    processes.kill(master, signal.SIGTERM)
+    assert lease.current_holder(LEASE) is None
+
 
 def _parent_of(pid):
     """Return the parent process id of ``pid`` (Linux ``/proc``)."""
