@@ -114,9 +114,10 @@ class Runner:
         except sa.exc.SQLAlchemyError:
             log.exception("scheduler lease could not be renewed by %s", self.holder)
             held = False
-        gained, self.held = held and self.held is False, held
-        if gained:
+        before, self.held = self.held, held
+        if held and before is not True:
             log.info("scheduler lease taken by %s", self.holder)
+        if held and before is False:
             self._run_on_lease_jobs()
         return held
 
