@@ -14,8 +14,8 @@ from tracker.core.args import DropBlanks
 from tracker.core.errors import InvalidInput, NotFound
 from tracker.digests.models import Digest
 from tracker.digests.operations import digest_units, ensure_digest_unit
+from tracker.digests.queries import default_digest_unit
 from tracker.extensions import db
-from tracker.geo.models import UnitLevel
 from tracker.geo.schemas import UnitField
 
 
@@ -43,22 +43,12 @@ def parse_day(text):
         raise NotFound(_("“%(text)s” is not a day: write it as YYYY-MM-DD.", text=text[:40])) from None
 
 
-def default_unit(user, campaign):
-    """Return the unit whose digest ``user`` reads by default: their own if it gets one, else their commune."""
-    unit = user.unit
-    if unit.level == UnitLevel.village and unit.parent is not None:
-        unit = unit.parent
-    if campaign.unit.is_within(unit):
-        return campaign.unit
-    return unit
-
-
 def digest_unit_for(user, campaign, unit=None):
     """Return the unit asked for (or the default) once ``user`` may read its digests there.
 
     A unit out of scope answers 404, a role without ``digests.read`` 403, a unit without digests 422.
     """
-    unit = unit or default_unit(user, campaign)
+    unit = unit or default_digest_unit(user, campaign)
     ensure_can(user, "digests.read", unit)
     try:
         ensure_digest_unit(campaign, unit)

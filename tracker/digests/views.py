@@ -9,11 +9,11 @@ from tracker.core.args import load
 from tracker.core.errors import AppError, NotFound
 from tracker.digests.chart import burnup_svg, chart_title
 from tracker.digests.exports import digest_csv, digest_xlsx
+from tracker.digests.mail_message import digest_link
 from tracker.digests.operations import compile_digest
 from tracker.digests.pages import (
     HistoryArgsSchema,
     PageArgsSchema,
-    default_unit,
     digest_history,
     digest_unit_for,
     download,
@@ -24,7 +24,7 @@ from tracker.digests.pages import (
     with_instants,
 )
 from tracker.digests.pdf import build_digest_pdf
-from tracker.digests.queries import get_digest, get_digest_for
+from tracker.digests.queries import default_digest_unit, get_digest, get_digest_for
 from tracker.digests.text import digest_text
 from tracker.digests.wording import FORMATS, breakdown_groups, projection_text, said
 from tracker.extensions import db
@@ -46,11 +46,6 @@ def _stored(campaign_id, day):
     return get_digest_for(current_user, campaign, unit, day)
 
 
-def _page_url(digest, **kwargs):
-    return url_for("digests.digest_page", campaign_id=digest.campaign_id, day=digest.date.isoformat(),
-                   unit=digest.unit.code, **kwargs)
-
-
 @bp.get("/digests")
 @login_required
 def latest():
@@ -59,7 +54,7 @@ def latest():
     campaign = current_campaign_for(current_user)
     if campaign is None:
         raise NotFound(_("There is no campaign for your area yet."))
-    unit = default_unit(current_user, campaign)
+    unit = default_digest_unit(current_user, campaign)
     day = last_day(campaign)
     if get_digest(campaign, unit, day) is None and (history := digest_history(campaign, unit)):
         day = history[0].date
@@ -82,7 +77,7 @@ def digest_page(campaign_id, day):
         "digests/digest.html", **values, payload=payload, said=said(payload), groups=breakdown_groups(payload),
         chart=burnup_svg(payload, title=chart_title(), description=projection_text(payload)),
         upcoming=with_instants(payload["upcoming"]), stale=with_instants(payload["stale"]),
-        chat_text=digest_text(payload, link=_page_url(digest, _external=True)),
+        chat_text=digest_text(payload, link=digest_link(digest)),
     )
 
 
@@ -109,7 +104,7 @@ def compile_now(campaign_id, day):
 def digest_pdf(campaign_id, day):
     """The digest as a one-page A4 PDF, to forward."""
     digest = _stored(campaign_id, day)
-    pdf = build_digest_pdf(digest.payload, tz_name=digest.campaign.timezone, link=_page_url(digest, _external=True))
+    pdf = build_digest_pdf(digest.payload, tz_name=digest.campaign.timezone, link=digest_link(digest))
     return download(pdf, "application/pdf", **_names(digest, "pdf"))
 
 
@@ -118,7 +113,7 @@ def digest_pdf(campaign_id, day):
 def digest_txt(campaign_id, day):
     """The digest as a few lines of plain text for a chat group."""
     digest = _stored(campaign_id, day)
-    text = digest_text(digest.payload, link=_page_url(digest, _external=True))
+    text = digest_text(digest.payload, link=digest_link(digest))
     return download(text.encode("utf-8"), "text/plain", inline=True, **_names(digest, "txt"))
 
 
