@@ -17,7 +17,7 @@ from tracker.campaigns.models import Campaign
 from tracker.campaigns.queries import campaign_today
 from tracker.core.jobs import Job, has_lease, replace_jobs
 from tracker.core.time import combine_local, utcnow
-from tracker.digests import operations
+from tracker.digests import mail, operations
 from tracker.extensions import db
 
 log = logging.getLogger(__name__)
@@ -106,9 +106,7 @@ def _is_digest_day(campaign, *, now=None):
 
 def queue_emails(digests, *, now=None):
     """Queue the e-mails of freshly compiled ``digests`` to their units' recipients."""
-    from tracker.digests.mail import queue_digest_emails
-
-    return queue_digest_emails(digests, now=now)
+    return mail.queue_digest_emails(digests, now=now)
 
 
 def send_digest_emails(*, now=None, batches=MAIL_BATCHES):
@@ -116,15 +114,13 @@ def send_digest_emails(*, now=None, batches=MAIL_BATCHES):
 
     A crash re-sends at most the batch it was in; losing the lease stops after the current batch.
     """
-    from tracker.digests.mail import BATCH_SIZE, send_due_emails
-
     total = Counter()
     for _batch in range(batches):
         if not has_lease():
             break
-        outcome = send_due_emails(now=now)
+        outcome = mail.send_due_emails(now=now)
         db.session.commit()
         total.update(outcome)
-        if sum(outcome.values()) < BATCH_SIZE:
+        if sum(outcome.values()) < mail.BATCH_SIZE:
             break
     return dict(total)
