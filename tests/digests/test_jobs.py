@@ -97,11 +97,7 @@ def test_the_day_after_the_deadline_gets_the_last_digest(db, create_campaign):
     assert {day for _code, day in _stored(db, campaign)} == {date(2025, 7, 15), date(2025, 7, 16), date(2025, 7, 17)}
 
 
-def test_a_crash_while_catching_up_loses_at_most_the_day_it_was_compiling(db, dummy_campaign, monkeypatch, request):
-    if db.engine.dialect.name == "sqlite":
-        # pysqlite opens no transaction before compile_digest's SAVEPOINT (its first write), so the
-        # RELEASE commits the new row with its empty payload at once; the crash cannot undo it.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="SQLite: a first compile's SAVEPOINT commits"))
+def test_a_crash_while_catching_up_loses_at_most_the_day_it_was_compiling(db, dummy_campaign, monkeypatch):
     compile_campaign = operations.compile_campaign
 
     def crash_on_the_third_day(campaign, day, **kwargs):

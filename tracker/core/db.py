@@ -74,6 +74,19 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
+@sa.event.listens_for(sa.engine.Engine, "savepoint")
+def _begin_before_sqlite_savepoint(connection, name):
+    """Open SQLite's transaction before a savepoint when no write has opened it yet.
+
+    The sqlite3 module sends its implicit BEGIN only before INSERT, UPDATE and DELETE. A SAVEPOINT
+    sent first would start the transaction itself, and its RELEASE would then commit everything
+    up to that point at once, before the caller's commit (a half-done change made durable).
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if type(dbapi_connection).__module__.startswith("sqlite3") and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
+
+
 def include_in_schema(obj, dialect_name):
     """Tell whether a schema object is built on ``dialect_name`` (see ``Index.ddl_if``).
 
