@@ -13,10 +13,13 @@ def test_pages_and_api_answers_carry_strict_headers(client, users, login, api_as
 
 
 def test_templates_have_no_inline_script_or_style_the_policy_would_block():
-    offenders = [str(path.relative_to(TEMPLATES)) for path in TEMPLATES.rglob("*.html")
+    # E-mail bodies are read in mail clients, not served under the policy: they need inline styles.
+    pages = [path for path in TEMPLATES.rglob("*.html") if path.relative_to(TEMPLATES).parts[0] != "email"]
+    offenders = [str(path.relative_to(TEMPLATES)) for path in pages
                  if any(marker in path.read_text() for marker in ("<script>", "style=", " onclick=", " onchange=",
                                                                    "<style"))]
     assert offenders == []
+    assert [path.name for path in (TEMPLATES / "email").rglob("*.html") if "<script" in path.read_text()] == []
 
 
 def test_session_cookie_is_http_only_and_same_site(client, users):

@@ -49,6 +49,13 @@ EVENT_LABELS = {
     "user.created": _l("User created"),
     "user.deactivated": _l("User deactivated"),
     "user.reactivated": _l("User reactivated"),
+    "digest.compiled": _l("Digest compiled"),
+    "digest_recipient.added": _l("Digest recipient added"),
+    "digest_recipient.deactivated": _l("Digest recipient paused"),
+    "digest_recipient.reactivated": _l("Digest recipient resumed"),
+    "digest_recipient.removed": _l("Digest recipient removed"),
+    "digest_recipient.subscribed": _l("Subscribed to the digest"),
+    "digest_recipient.unsubscribed": _l("Unsubscribed from the digest"),
 }
 #: Names of the fields that event payloads carry, for the audit trail.
 FIELD_LABELS = {
@@ -62,6 +69,8 @@ FIELD_LABELS = {
     "source": _l("Source"), "offline": _l("Offline"), "shown": _l("Scanner showed"),
     "scanned_at": _l("Scanned"), "checkin_id": _l("Check-in"), "first_checkin_id": _l("First check-in"),
     "imported": _l("Imported"), "count": _l("Count"),
+    "date": _l("Date"), "reached": _l("Reached"), "days_left": _l("Days left"),
+    "recipient_id": _l("Recipient"), "user_id": _l("User"),
 }
 LABELS = {"status": STATUS_LABELS, "role": ROLE_LABELS, "level": LEVEL_LABELS, "event": EVENT_LABELS,
           "field": FIELD_LABELS}
