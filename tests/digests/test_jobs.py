@@ -97,19 +97,21 @@ def test_the_day_after_the_deadline_gets_the_last_digest(db, create_campaign):
     assert {day for _code, day in _stored(db, campaign)} == {date(2025, 7, 15), date(2025, 7, 16), date(2025, 7, 17)}
 
 
-def test_a_crash_while_catching_up_loses_at_most_the_day_it_was_compiling(db, dummy_campaign, monkeypatch):
-    compile_campaign = operations.compile_campaign
+def test_a_crash_while_catching_up_loses_at_most_the_digest_it_was_compiling(db, dummy_campaign, monkeypatch):
+    compile_digest = operations.compile_digest
 
-    def crash_on_the_third_day(campaign, day, **kwargs):
-        digests = compile_campaign(campaign, day, **kwargs)
-        if day == DAYS[2]:
-            raise RuntimeError("power cut")
-        return digests
+    def crash_in_the_third_day(campaign, unit, day, **kwargs):
+        digest = compile_digest(campaign, unit, day, **kwargs)
+        if day == DAYS[2] and unit.level == "commune":
+            raise RuntimeError("power cut")  # after the province's digest of that day was committed
+        return digest
 
-    monkeypatch.setattr(operations, "compile_campaign", crash_on_the_third_day)
+    monkeypatch.setattr(operations, "compile_digest", crash_in_the_third_day)
     assert jobs.sync_digests(now=MORNING) == 0
-    assert {day for _code, day in _stored(db, dummy_campaign)} == set(DAYS[:2])
-    monkeypatch.setattr(operations, "compile_campaign", compile_campaign)
+    stored = _stored(db, dummy_campaign)
+    assert {day for _code, day in stored} == set(DAYS[:3]) and sum(stored.values()) == 2 * 3 + 1
+    monkeypatch.setattr(operations, "compile_digest", compile_digest)
+    # The day left unfinished is compiled again whole (compiling is idempotent), then the next one.
     assert jobs.sync_digests(now=MORNING) == 2 * 3
     assert {day for _code, day in _stored(db, dummy_campaign)} == set(DAYS)
 
@@ -117,14 +119,14 @@ def test_a_crash_while_catching_up_loses_at_most_the_day_it_was_compiling(db, du
 def test_one_failing_campaign_does_not_keep_the_others_from_their_digests(db, create_campaign, monkeypatch):
     broken = create_campaign(name="Hỏng")
     fine = create_campaign(name="Tốt")
-    compile_campaign = operations.compile_campaign
+    compile_digest = operations.compile_digest
 
-    def fail_for_broken(campaign, day, **kwargs):
+    def fail_for_broken(campaign, unit, day, **kwargs):
         if campaign.id == broken.id:
             raise RuntimeError("broken")
-        return compile_campaign(campaign, day, **kwargs)
+        return compile_digest(campaign, unit, day, **kwargs)
 
-    monkeypatch.setattr(operations, "compile_campaign", fail_for_broken)
+    monkeypatch.setattr(operations, "compile_digest", fail_for_broken)
     assert jobs.sync_digests(now=MORNING) == 12
     assert _stored(db, broken) == {} and sum(_stored(db, fine).values()) == 12
 

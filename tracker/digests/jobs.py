@@ -59,8 +59,8 @@ def daily_job(campaign):
 
 
 def catch_up(campaign, *, before=None, now=None):
-    """Compile every missing digest day of ``campaign`` (before ``before``, if given), committing
-    each day; return the number of digests made.
+    """Compile every missing digest day of ``campaign`` (before ``before``, if given); return the
+    number of digests made.
 
     Stops when this process loses the scheduler lease. Today's digest queues its e-mails only
     once today's digest time has passed (the daily job was missed); past days send none.
@@ -69,11 +69,27 @@ def catch_up(campaign, *, before=None, now=None):
     for day in operations.missing_days(campaign, now=now):
         if (before and day >= before) or not has_lease():
             break
-        digests = operations.compile_campaign(campaign, day, now=now)
-        if day == campaign_today(campaign, now=now) and is_digest_time_past(campaign, now=now):
-            queue_emails(digests, now=now)
+        is_mailed = day == campaign_today(campaign, now=now) and is_digest_time_past(campaign, now=now)
+        compiled += compile_day(campaign, day, mail=is_mailed, now=now)
+    return compiled
+
+
+def compile_day(campaign, day, *, mail=False, now=None):
+    """Compile the day's digest of the province and of every commune, committing each one.
+
+    A transaction per digest keeps every write short: a crash loses at most the digest being
+    compiled, and readers of the event feed (which waits for older open transactions) never wait
+    on a whole province's compile.
+    """
+    compiled = 0
+    for unit in operations.digest_units(campaign):
+        if not has_lease():
+            break
+        digest = operations.compile_digest(campaign, unit, day, now=now)
+        if mail:
+            queue_emails([digest], now=now)
         db.session.commit()
-        compiled += len(digests)
+        compiled += 1
     return compiled
 
 
@@ -91,12 +107,7 @@ def compile_daily_digests(campaign_id, *, now=None):
     day = campaign_today(campaign, now=now)
     with _compiling:
         compiled = catch_up(campaign, before=day, now=now)
-        if not has_lease():
-            return compiled
-        digests = operations.compile_campaign(campaign, day, now=now)
-        queue_emails(digests, now=now)
-        db.session.commit()
-    return compiled + len(digests)
+        return compiled + compile_day(campaign, day, mail=True, now=now)
 
 
 def _is_digest_day(campaign, *, now=None):
