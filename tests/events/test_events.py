@@ -146,3 +146,16 @@ def test_the_feed_hides_events_of_transactions_still_open(app, db, users, dummy_
         other.commit()
     items = api.get("/api/v1/events").json["items"]
     assert [item["type"] for item in items] == ["probe", "training.scheduled"]
+
+
+@pytest.mark.postgresql_only
+def test_the_audit_trail_shows_what_is_committed_while_another_write_is_open(app, db, users, dummy_campaign,
+                                                                             client, login):
+    """The feed waits for older open transactions; the pages that only show the log do not."""
+    login(users["admin"])
+    with db.engine.connect() as other:
+        other.execute(sa.text("INSERT INTO leases (name) VALUES ('long-write')"))  # a write left open
+        _schedule(dummy_campaign, users["coordinator"])
+        db.session.commit()
+        assert "Training planned" in client.get("/events").get_data(as_text=True)
+        other.rollback()

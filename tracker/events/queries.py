@@ -7,8 +7,14 @@ from tracker.extensions import db
 from tracker.geo.models import Unit
 
 
-def events_for(user, *, after=0, types=None):
-    """Return a select of the events ``user`` may read with id above ``after``, in id order."""
+def events_for(user, *, after=0, types=None, settled=True):
+    """Return a select of the events ``user`` may read with id above ``after``, in id order.
+
+    ``settled`` (for readers that page by id: the feed, webhooks) keeps back, on PostgreSQL, the
+    events of transactions newer than the oldest one still open. Pages that only show the log
+    (the audit trail, a subject's history) pass False: they show everything committed, and a
+    long write elsewhere on the server does not empty them.
+    """
     ensure_can(user, "events.read")
     stmt = (
         sa.select(Event)
@@ -23,7 +29,7 @@ def events_for(user, *, after=0, types=None):
     stmt = stmt.where(in_scope)
     if types:
         stmt = stmt.where(Event.type.in_(types))
-    if db.session.get_bind().dialect.name == "postgresql":
+    if settled and db.session.get_bind().dialect.name == "postgresql":
         # Hide events of transactions still in flight: ids are handed out before commit, so a
         # later id can become visible first. Paging past it would skip the earlier one forever.
         horizon = sa.literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
@@ -42,7 +48,7 @@ def page_events(user, *, after=0, limit=100, types=None):
 
 def latest_events_for(user, *, limit=100, before=None, types=None):
     """Return the newest events ``user`` may read, newest first (for the audit page)."""
-    stmt = events_for(user, types=types).order_by(None).order_by(Event.id.desc()).limit(limit)
+    stmt = events_for(user, types=types, settled=False).order_by(None).order_by(Event.id.desc()).limit(limit)
     if before:
         stmt = stmt.where(Event.id < before)
     return db.session.scalars(stmt).all()
@@ -58,7 +64,7 @@ def events_about(user, subject, *, unit=None, limit=50):
 
     Give the subject's ``unit`` when it is known: the search then uses the (unit, id) index.
     """
-    stmt = events_for(user).where(
+    stmt = events_for(user, settled=False).where(
         Event.subject_type == type(subject).__name__.lower(), Event.subject_id == str(subject.id)
     )
     if unit is not None:
