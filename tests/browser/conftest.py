@@ -1,0 +1,105 @@
+"""Fixtures of the browser tests: the test app served over real HTTP and headless Chromium.
+
+The browser is Debian's Chromium (``/usr/bin/chromium``), driven by Playwright's Python package;
+Playwright never downloads a browser of its own here. Without Chromium or the package these tests
+are skipped with the reason; under ``CI=true`` (where ``.ci/run`` installs Chromium) they fail.
+"""
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import IN_CI, PASSWORD
+from tests.digests.worked_example import worked  # noqa: F401 (the digests' hand-worked campaign)
+
+VIEWPORT = {"width": 360, "height": 800}
+
+
+def _unavailable(message):
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def chromium_path():
+    """Return the system Chromium's path, or None when it is not installed."""
+    return shutil.which("chromium") or shutil.which("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium for the whole run (contexts keep tests apart)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install '.[test]')")
+    path = chromium_path()
+    if path is None:
+        _unavailable("Chromium is not installed (apt-get install chromium); .ci/run installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+class LiveServer:
+    """The app behind a real HTTP server on a free loopback port, in a daemon thread."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
+
+    def start(self):
+        """Serve until ``stop``."""
+        self.thread.start()
+
+    def stop(self):
+        """Stop serving and wait for the thread."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app (SQLite and PostgreSQL) served at ``live_server.url`` for this test.
+
+    Each request runs in an app context of its own in the server's threads, never the test's:
+    what the test stores must be committed before the browser reads it. The tables are emptied
+    by ``app`` after the server has stopped.
+    """
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Return a signed-in 360 × 800 page for a user; its context closes before the server stops."""
+    contexts = []
+
+    def _new_page(user, **options):
+        context = browser.new_context(viewport=VIEWPORT, locale="vi-VN", base_url=live_server.url,
+                                      **{"permissions": ["clipboard-read", "clipboard-write"]} | options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        sign_in(page, user.username)
+        return page
+
+    yield _new_page
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, username, password=PASSWORD):
+    """Sign in through the login form, as a person would."""
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "/login" not in page.url, f"signing in as {username} failed: {page.inner_text('main')}"
