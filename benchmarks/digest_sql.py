@@ -12,14 +12,13 @@ from tracker.core.time import day_bounds, get_zone
 
 FIRST_REACHES = """
 CREATE TEMP TABLE bench_first AS
-SELECT p.id, p.gender, p.ethnicity, p.birth_year, h.id AS village_id, h.parent_id AS commune_id, f.first_at
-FROM (SELECT c.participant_id, min(c.scanned_at) AS first_at
-      FROM checkins c JOIN trainings t ON t.id = c.training_id
-      WHERE t.campaign_id = :campaign AND t.status <> 'cancelled' AND c.voided_at IS NULL AND c.scanned_at < :as_of
-      GROUP BY c.participant_id) f
-JOIN participants p ON p.id = f.participant_id
-JOIN units h ON h.id = p.village_id
-WHERE h.path LIKE :prefix
+SELECT p.id, p.gender, p.ethnicity, p.birth_year, h.id AS village_id, h.parent_id AS commune_id,
+       min(c.scanned_at) AS first_at
+FROM units h JOIN participants p ON p.village_id = h.id
+JOIN checkins c ON c.participant_id = p.id JOIN trainings t ON t.id = c.training_id
+WHERE {home} AND t.campaign_id = :campaign AND t.status <> 'cancelled' AND c.voided_at IS NULL
+  AND c.scanned_at < :as_of
+GROUP BY p.id, p.gender, p.ethnicity, p.birth_year, h.id, h.parent_id
 """
 SERIES = """
 SELECT day, n, sum(n) OVER (ORDER BY day) FROM (
@@ -57,7 +56,7 @@ CREATE TEMP TABLE bench_held AS
 SELECT t.id, t.village_id, t.starts_at, sum(CASE WHEN c.scanned_at >= :yesterday THEN 1 ELSE 0 END) AS yesterday
 FROM checkins c JOIN trainings t ON t.id = c.training_id JOIN units v ON v.id = t.village_id
 WHERE t.campaign_id = :campaign AND t.status <> 'cancelled' AND c.voided_at IS NULL AND c.scanned_at < :as_of
-  AND v.path LIKE :prefix
+  AND {village}
 GROUP BY t.id, t.village_id, t.starts_at
 """
 HELD_COUNTS = """
@@ -68,7 +67,7 @@ FROM bench_held
 VILLAGES = """
 SELECT v.code, v.name, c.name, EXISTS (SELECT 1 FROM bench_held h WHERE h.village_id = v.id)
 FROM units v JOIN units c ON c.id = v.parent_id
-WHERE v.level = 'village' AND v.path LIKE :prefix
+WHERE v.level = 'village' AND {village}
 ORDER BY c.name, v.name, v.code
 """
 INDICATORS = """
@@ -81,14 +80,14 @@ LEFT JOIN (SELECT it.indicator_id, sum(it.target) AS target FROM indicator_targe
 LEFT JOIN (SELECT o.indicator_id, count(DISTINCT o.participant_id) AS reached
            FROM outcomes o JOIN participants p ON p.id = o.participant_id JOIN units h ON h.id = p.village_id
            LEFT JOIN checkins c ON c.id = o.checkin_id
-           WHERE h.path LIKE :prefix AND coalesce(c.scanned_at, o.recorded_at) < :as_of
+           WHERE {home} AND coalesce(c.scanned_at, o.recorded_at) < :as_of
            GROUP BY o.indicator_id) r ON r.indicator_id = i.id
 WHERE i.campaign_id = :campaign ORDER BY i.position, i.id
 """
 TRAININGS = """
 SELECT t.id, t.title, t.topic, v.code, v.name, t.starts_at, t.ends_at, t.place
 FROM trainings t JOIN units v ON v.id = t.village_id
-WHERE t.campaign_id = :campaign AND v.path LIKE :prefix AND {condition}
+WHERE t.campaign_id = :campaign AND {village} AND {condition}
 ORDER BY t.starts_at, t.id
 """
 UPCOMING = "t.status <> 'cancelled' AND t.starts_at >= :as_of AND t.starts_at < :after_next"
@@ -109,9 +108,17 @@ class Floor:
     def __init__(self, connection, postgresql, tz_name):
         self.connection, self.postgresql, self.tz_name = connection, postgresql, tz_name
 
-    def sql(self, text):
-        """Return ``text`` with the driver's placeholders (``:name`` or ``%(name)s``)."""
+    def sql(self, text, level, **parts):
+        """Return ``text`` for the unit's level, with the driver's placeholders (``:name`` or ``%(name)s``)."""
+        text = text.format(home=self.in_unit("h", level), village=self.in_unit("v", level),
+                           child="commune_id" if level == "province" else "village_id",
+                           local_day=self.local_day("first_at"), **parts)
         return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", text) if self.postgresql else text
+
+    @staticmethod
+    def in_unit(alias, level):
+        """Return the condition that village ``alias`` lies in the unit: an equality for a commune."""
+        return f"{alias}.path LIKE :prefix" if level == "province" else f"{alias}.parent_id = :unit"
 
     def instant(self, value):
         """Return an instant as the driver compares it (SQLite stores naive UTC text)."""
@@ -123,10 +130,6 @@ class Floor:
             return f"CAST({column} AT TIME ZONE :tz AS date)"
         return f"date({column}, :offset)"
 
-    def rows(self, cursor, text, params):
-        cursor.execute(self.sql(text), params)
-        return cursor.fetchall()
-
     def digest(self, campaign, unit, level, path, day):
         """Return the digest figures of the unit (``campaign`` and ``unit`` are ids) for ``day``."""
         as_of, yesterday = day_bounds(day, self.tz_name)[0], day_bounds(day - timedelta(days=1), self.tz_name)[0]
@@ -136,33 +139,38 @@ class Floor:
                   "offset": f"+{int(offset.total_seconds())} seconds",
                   "after_next": self.instant(day_bounds(day + timedelta(days=2), self.tz_name)[0])}
         cursor = self.connection.cursor()
+
+        def rows(text, **parts):
+            cursor.execute(self.sql(text, level, **parts), params)
+            return cursor.fetchall() if cursor.description else []
+
         try:
-            return self._figures(cursor, params, "commune_id" if level == "province" else "village_id")
+            return _figures(rows)
         finally:
             for table in ("bench_first", "bench_held"):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
-            self.connection.rollback() if self.postgresql else None
+            if self.postgresql:
+                self.connection.rollback()
 
-    def _figures(self, cursor, params, child):
-        cursor.execute(self.sql(FIRST_REACHES), params)
-        series = self.rows(cursor, SERIES.format(local_day=self.local_day("first_at")), params)
-        cursor.execute(self.sql(HELD), params)
-        checkins_yesterday, held_total, held_yesterday = self.rows(cursor, HELD_COUNTS, params)[0]
-        villages = self.rows(cursor, VILLAGES, params)
-        upcoming = self.rows(cursor, TRAININGS.format(condition=UPCOMING), params)
-        stale = self.rows(cursor, TRAININGS.format(condition=STALE), params)
-        return {
-            "target": self.rows(cursor, TARGET, params)[0][0],
-            "reached": int(series[-1][2]) if series else 0,
-            "new_reached_yesterday": series[-1][1] if series else 0,
-            "checkins_yesterday": int(checkins_yesterday), "trainings_held_total": held_total,
-            "trainings_held_yesterday": int(held_yesterday),
-            "villages_total": len(villages), "villages_reached": sum(1 for row in villages if row[3]),
-            "ranking": [(code, int(reached), rank) for code, _n, target, reached, _b, rank, _ry in
-                        self.rows(cursor, RANKING.format(child=child), params)],
-            "breakdown": sorted(self.rows(cursor, BREAKDOWN, params)),
-            "topic": dict(self.rows(cursor, TOPICS, params)),
-            "series": [(str(day), n) for day, n, _total in series],
-            "indicators": [(key, reached) for key, _name, _target, reached in self.rows(cursor, INDICATORS, params)],
-            "upcoming_total": len(upcoming), "stale_total": len(stale),
-        }
+
+def _figures(rows):
+    rows(FIRST_REACHES)
+    series = rows(SERIES)
+    rows(HELD)
+    checkins_yesterday, held_total, held_yesterday = rows(HELD_COUNTS)[0]
+    villages = rows(VILLAGES)
+    return {
+        "target": rows(TARGET)[0][0],
+        "reached": int(series[-1][2]) if series else 0,
+        "new_reached_yesterday": series[-1][1] if series else 0,
+        "checkins_yesterday": int(checkins_yesterday), "trainings_held_total": held_total,
+        "trainings_held_yesterday": int(held_yesterday),
+        "villages_total": len(villages), "villages_reached": sum(1 for row in villages if row[3]),
+        "ranking": [(code, int(reached), rank) for code, _n, _t, reached, _b, rank, _ry in rows(RANKING)],
+        "breakdown": sorted(rows(BREAKDOWN)),
+        "topic": dict(rows(TOPICS)),
+        "series": [(str(day), n) for day, n, _total in series],
+        "indicators": [(key, reached) for key, _name, _target, reached in rows(INDICATORS)],
+        "upcoming_total": len(rows(TRAININGS, condition=UPCOMING)),
+        "stale_total": len(rows(TRAININGS, condition=STALE)),
+    }
