@@ -33,8 +33,8 @@ COMPARED = ("target", "reached", "new_reached_yesterday", "checkins_yesterday", 
             "trainings_held_yesterday", "villages_total", "villages_reached", "upcoming_total", "stale_total")
 
 
-def connect_floor(url, tz_name):
-    """Open the bare driver connection the floor runs on."""
+def connect_floor(url, tz_name, work_mem):
+    """Open the bare driver connection the floor runs on (on PostgreSQL with the digest's ``work_mem``)."""
     import sqlalchemy as sa
 
     parsed = sa.make_url(url)
@@ -44,8 +44,10 @@ def connect_floor(url, tz_name):
         return Floor(sqlite3.connect(parsed.database, isolation_level=None), False, tz_name)
     import psycopg
 
-    return Floor(psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False)), True,
-                 tz_name)
+    connection = psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False))
+    connection.execute("SELECT set_config('work_mem', %s, false)", (work_mem,))
+    connection.commit()
+    return Floor(connection, True, tz_name)
 
 
 def comparable(payload):
@@ -120,7 +122,7 @@ def measure(url, rounds, day, compile_all):
     with app.app_context():
         campaign = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).first()
         day = day or campaign.start_date + timedelta(days=100)
-        floor = connect_floor(url, campaign.timezone)
+        floor = connect_floor(url, campaign.timezone, app.config["TRACKER_DIGEST_WORK_MEM"])
         result["people"] = db.session.scalar(sa.text("SELECT count(*) FROM participants"))
         result["checkins"] = db.session.scalar(sa.text("SELECT count(*) FROM checkins"))
         for name, unit in (("province", campaign.unit), ("commune", median_commune(db, campaign))):

@@ -25,6 +25,9 @@ class Config:
         #: Seconds the scheduler lease lasts without renewal (renewed every third of it): how long
         #: the others wait before taking over from a holder that died.
         self.TRACKER_SCHEDULER_LEASE_TTL = float(os.environ.get("TRACKER_SCHEDULER_LEASE_TTL", 60))
+        #: PostgreSQL memory for each sort or hash while a digest is compiled (``SET LOCAL work_mem``):
+        #: a province's aggregates over millions of check-ins spill to disk at the server's default 4 MB.
+        self.TRACKER_DIGEST_WORK_MEM = os.environ.get("TRACKER_DIGEST_WORK_MEM", "64MB")
         self.TRACKER_TOKEN_TTL = int(os.environ.get("TRACKER_TOKEN_TTL", 30 * 24 * 3600))
         self.MAX_CONTENT_LENGTH = int(os.environ.get("TRACKER_MAX_CONTENT_LENGTH", 5 * 1024 * 1024))
         self.RATELIMIT_STORAGE_URI = os.environ.get("TRACKER_RATELIMIT_STORAGE_URL", "memory://")

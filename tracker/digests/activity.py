@@ -12,6 +12,7 @@ from tracker.checkins.models import CheckIn
 from tracker.digests.reach import counting
 from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
+from tracker.geo.queries import village_within
 from tracker.trainings.models import Training, TrainingStatus
 
 #: Trainings listed in ``upcoming`` and ``stale`` at most (the totals are always given).
@@ -19,7 +20,7 @@ LISTED_TRAININGS = 200
 
 
 def _in_unit(frame, village):
-    return village.path.startswith(frame.unit.path, autoescape=True)
+    return village_within(frame.unit, village)
 
 
 def held_trainings(frame):

@@ -17,6 +17,7 @@ PACE_DAYS = 7
 def build_payload(campaign, unit, day):
     """Return the digest payload of ``unit`` for ``day`` (as of 00:00 local on ``day``)."""
     frame = reach.Frame.of(campaign, unit, day)
+    reach.allow_large_aggregates()
     series = daily_series(frame)
     target = unit_target(campaign, unit)
     figures = countdown(campaign, day) | {"target": target} | progress(frame, series, target)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import aliased
 
 from tracker.campaigns.models import Campaign, Target
@@ -16,6 +17,7 @@ from tracker.core.time import day_bounds, from_epoch_day
 from tracker.digests.numbers import percent
 from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
+from tracker.geo.queries import village_within
 from tracker.participants.models import MAJORITY_ETHNICITY, Participant
 from tracker.trainings.models import Training, TrainingStatus
 
@@ -44,6 +46,12 @@ class Frame:
         return day_bounds(day, self.campaign.timezone)[0]
 
 
+def allow_large_aggregates():
+    """Let this transaction's sorts and hashes use ``TRACKER_DIGEST_WORK_MEM`` on PostgreSQL (a SET LOCAL)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.set_config("work_mem", current_app.config["TRACKER_DIGEST_WORK_MEM"], True)))
+
+
 def counting(frame):
     """Return the conditions under which a check-in (joined to its training) counts in ``frame``."""
     return (Training.campaign_id == frame.campaign.id, Training.status != TrainingStatus.cancelled,
@@ -64,7 +72,7 @@ def first_reaches(frame, *columns):
         .join(Training, Training.id == CheckIn.training_id)
         .join(Participant, Participant.id == CheckIn.participant_id)
         .join(home, home.id == Participant.village_id)
-        .where(*counting(frame), home.path.startswith(frame.unit.path, autoescape=True))
+        .where(*counting(frame), village_within(frame.unit, home))
         .group_by(Participant.id, Participant.gender, Participant.ethnicity, Participant.birth_year, *extra)
         .subquery()
     )
@@ -116,7 +124,7 @@ def reached_by_topic(frame):
         .join(Training, Training.id == CheckIn.training_id)
         .join(Participant, Participant.id == CheckIn.participant_id)
         .join(home, home.id == Participant.village_id)
-        .where(*counting(frame), home.path.startswith(frame.unit.path, autoescape=True))
+        .where(*counting(frame), village_within(frame.unit, home))
         .group_by(Training.topic)
         .order_by(sa.func.count(sa.distinct(CheckIn.participant_id)).desc(), Training.topic)
     )

@@ -55,3 +55,17 @@ def list_villages(unit, *, within=None):
     if within is not None:
         stmt = stmt.where(Unit.path.startswith(within.path, autoescape=True))
     return db.session.scalars(stmt).all()
+
+
+def village_within(unit, village):
+    """Return a SQL condition: ``village`` (an alias of Unit holding villages) lies in ``unit``.
+
+    A commune's villages are found by parent and a village by id, which every database plans from
+    an index; a province's by path prefix (SQLite cannot index ``LIKE ? || '%'`` nor estimate it,
+    and would then drive a commune's queries from every training or outcome in the province).
+    """
+    if unit.level == UnitLevel.village:
+        return village.id == unit.id
+    if unit.level == UnitLevel.commune:
+        return village.parent_id == unit.id
+    return village.path.startswith(unit.path, autoescape=True)

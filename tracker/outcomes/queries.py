@@ -8,6 +8,7 @@ from tracker.checkins.models import CheckIn
 from tracker.core.errors import NotFound
 from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
+from tracker.geo.queries import village_within
 from tracker.outcomes.models import Indicator, IndicatorTarget, Outcome
 from tracker.participants.models import Participant
 from tracker.participants.queries import get_participant_for
@@ -122,7 +123,7 @@ def _reached(campaign, unit, before):
             .join(Indicator, Indicator.id == Outcome.indicator_id)
             .join(Participant, Participant.id == Outcome.participant_id)
             .join(home, home.id == Participant.village_id)
-            .where(Indicator.campaign_id == campaign.id, home.path.startswith(unit.path, autoescape=True))
+            .where(Indicator.campaign_id == campaign.id, village_within(unit, home))
             .group_by(Outcome.indicator_id))
     if before is not None:
         scanned = sa.select(CheckIn.scanned_at).where(CheckIn.id == Outcome.checkin_id).scalar_subquery()
