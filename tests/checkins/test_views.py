@@ -1,4 +1,6 @@
-"""The training page's actions: check in by a typed code, void a check-in (POST, flash, redirect)."""
+"""The training page's actions: check in by a typed code or a hardware scanner's token, void a check-in
+(POST, answer next to the box, redirect)."""
+import re
 import uuid
 from datetime import timedelta
 
@@ -8,6 +10,7 @@ import sqlalchemy as sa
 from tracker.checkins.models import CheckIn, CheckInSource
 from tracker.checkins.operations import check_in
 from tracker.core.time import utcnow
+from tracker.participants.tokens import make_token
 from tracker.trainings.models import TrainingStatus
 
 
@@ -36,13 +39,87 @@ def test_a_typed_code_checks_the_person_in(client, db, users, login, open_traini
     login(users[role])
     response = client.post(f"/trainings/{open_training.id}/check-in", data={"code": dummy_participant.code.lower()})
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/trainings/{open_training.id}#attendance"
+    assert response.headers["Location"] == f"/trainings/{open_training.id}#checkin"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Checked in: Nguyễn Thị Hoa" in page and "code typed in" in page
     [checkin] = _checkins(db)
     assert checkin.source == CheckInSource.manual and checkin.volunteer_id == users[role].id
     assert utcnow() - checkin.scanned_at < timedelta(minutes=1)
     assert count_events("checkin.recorded") == 1
+
+
+def _box(page):
+    """The check-in box's block (the answer and the form) and what the page shows before it."""
+    start = page.index('<div class="checkin-box" id="checkin">')
+    return page[start:page.index("</div>", page.index('class="code-checkin-row"', start)) + 6], page[:start]
+
+
+def test_the_answer_is_shown_next_to_the_box_and_the_box_takes_the_next_code(client, users, login, open_training,
+                                                                              dummy_participant):
+    login(users["volunteer"])
+    page = _post_code(client, open_training, dummy_participant.code).get_data(as_text=True)
+    box, before = _box(page)
+    # The answer sits inside the block the redirect scrolls to, just above the input, and only there.
+    assert re.search(r'<p class="flash success checkin-answer" role="status">Checked in: Nguyễn Thị Hoa</p>\s*'
+                     r'<form class="code-checkin"', box)
+    assert "Checked in: Nguyễn Thị Hoa" not in before and page.count("Checked in: Nguyễn Thị Hoa") == 1
+    assert re.search(r'<input id="f-code" name="code"[^>]* autofocus data-refocus>', box)
+    assert '<script src="/static/js/attendance.js" defer></script>' in page
+    # A plain visit does not grab the focus (a phone would open its keyboard over the page).
+    again = client.get(f"/trainings/{open_training.id}").get_data(as_text=True)
+    assert "autofocus" not in again and "checkin-answer" not in again
+
+
+def test_a_refusal_is_shown_next_to_the_box_too(client, users, login, open_training):
+    login(users["coordinator"])
+    box, before = _box(_post_code(client, open_training, "ABC").get_data(as_text=True))
+    assert 'class="flash error checkin-answer"' in box and "This is not a participant code" in box
+    assert "This is not a participant code" not in before and "autofocus data-refocus" in box
+
+
+def test_the_script_focusing_the_box_is_served(client):
+    with client.get("/static/js/attendance.js") as script:
+        assert script.status_code == 200 and b"data-refocus" in script.data and b"data-opens-in" in script.data
+
+
+@pytest.mark.parametrize("case", [str, str.lower, lambda token: f"  {token}  "])
+def test_a_token_typed_by_a_hardware_scanner_checks_the_person_in(client, db, users, login, open_training,
+                                                                  dummy_participant, count_events, case):
+    login(users["volunteer"])
+    page = _post_code(client, open_training, case(make_token(dummy_participant.code))).get_data(as_text=True)
+    assert "Checked in: Nguyễn Thị Hoa" in _box(page)[0]
+    [checkin] = _checkins(db)
+    # The card itself was read and its signature checked: recorded as scanned, not typed.
+    assert checkin.source == CheckInSource.camera and checkin.participant_id == dummy_participant.id
+    assert count_events("checkin.recorded") == 1
+
+
+def test_a_scanned_token_after_a_typed_code_answers_already_checked_in(client, db, users, login, open_training,
+                                                                      dummy_participant, checked_in):
+    login(users["coordinator"])
+    page = _post_code(client, open_training, make_token(dummy_participant.code)).get_data(as_text=True)
+    assert "Nguyễn Thị Hoa: Already checked in at" in _box(page)[0] and len(_checkins(db)) == 1
+
+
+@pytest.mark.parametrize(("token", "message"), [
+    ("PD1.{code}.AAAAAAAAAAAAAAAA", "This card&#39;s signature does not match: it was altered or forged."),
+    ("PD9.{code}.AAAAAAAAAAAAAAAA", "This card was signed with a key this server no longer accepts."),
+    ("PD1.{code}.AAAA", "This card code is incomplete. Scan the card again."),
+    ("HTTP://EXAMPLE.COM", "This QR code is not a participant card of this tracker."),
+])
+def test_a_forged_or_broken_token_is_refused_with_the_reason(client, db, users, login, open_training,
+                                                            dummy_participant, count_events, token, message):
+    login(users["coordinator"])
+    page = _post_code(client, open_training, token.format(code=dummy_participant.code)).get_data(as_text=True)
+    box, _before = _box(page)
+    assert 'class="flash error checkin-answer"' in box and message in box
+    assert _checkins(db) == [] and count_events("checkin.recorded") == 0
+
+
+def test_a_genuine_token_of_nobody_is_refused(client, db, users, login, open_training):
+    login(users["coordinator"])
+    page = _post_code(client, open_training, make_token("ZNUDUR5J")).get_data(as_text=True)
+    assert "No participant has the code ZNUDUR5J" in _box(page)[0] and _checkins(db) == []
 
 
 def test_a_code_typed_in_groups_with_spaces_is_read(client, db, users, login, open_training, dummy_participant):
@@ -119,7 +196,7 @@ def test_a_coordinator_voids_a_check_in_from_the_roster(client, db, users, login
     login(users["coordinator"])
     response = client.post(f"/checkins/{checked_in.id}/void", data={"reason": "  Quét nhầm  "})
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/trainings/{open_training.id}#attendance"
+    assert response.headers["Location"] == f"/trainings/{open_training.id}#checkin"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The check-in of Nguyễn Thị Hoa was voided." in page and "Quét nhầm" in page
     db.session.expire_all()

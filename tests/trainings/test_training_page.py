@@ -1,15 +1,18 @@
 """The training page's attendance: count against capacity, the roster, check-in by code, cards to print."""
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+import zxingcpp
+from babel.dates import format_date
 
 from tests.checkins.scans import DURING, new_scan
 from tests.conftest import ICT
+from tests.participants.card_support import raster_svg
 from tracker.checkins.models import CheckInSource
 from tracker.checkins.operations import check_in, void_checkin
 from tracker.checkins.queries import roster
-from tracker.core.time import utcnow
+from tracker.core.time import local, utcnow
 from tracker.outcomes.models import Indicator
 from tracker.trainings.models import TrainingStatus
 
@@ -145,6 +148,84 @@ def test_the_code_form_is_not_offered_when_the_training_is_closed(client, db, us
     db.session.commit()
     login(users["coordinator"])
     assert "code-checkin" not in _page(client, training)
+
+
+def _coming(create_training, open_training, *, hours):
+    """A training of the open training's campaign starting ``hours`` from now."""
+    starts = utcnow() + timedelta(hours=hours)
+    return create_training(campaign=open_training.campaign, starts_at=starts, ends_at=starts + timedelta(hours=2))
+
+
+def test_a_training_not_yet_open_says_when_check_in_opens_and_disables_the_box(client, users, login,
+                                                                             create_training, open_training):
+    training = _coming(create_training, open_training, hours=50)
+    login(users["volunteer"])
+    page = _page(client, training)
+    opens = local(training.starts_at - timedelta(hours=1), "Asia/Ho_Chi_Minh")
+    day = format_date(opens.date(), "short", locale="en")
+    assert f"Check-in opens at {opens:%H:%M} on {day}." in page
+    assert re.search(r'<input id="f-code" name="code"[^>]* disabled aria-describedby="f-code-state">', page)
+    assert re.search(r'<button type="submit" class="button" disabled>', page)
+    # More than a day away: the page does not wait to reload itself.
+    assert "data-opens-in" not in page
+
+
+def test_a_training_opening_soon_reloads_when_it_opens(client, users, login, create_training, open_training):
+    training = _coming(create_training, open_training, hours=2)
+    login(users["coordinator"])
+    page = _page(client, training)
+    opens = local(training.starts_at - timedelta(hours=1), "Asia/Ho_Chi_Minh")
+    assert f"Check-in opens at {opens:%H:%M}" in page and "disabled" in page
+    seconds = int(re.search(r'data-opens-in="(\d+)"', page).group(1))
+    assert 3590 <= seconds <= 3600
+
+
+def test_a_closed_training_says_when_check_in_closed(client, users, login, dummy_training):
+    login(users["coordinator"])
+    page = _page(client, dummy_training)
+    assert "Check-in closed at 12:00 on 8/20/25." in page
+    assert "code-checkin" not in page and "/scan?training=" not in page
+
+
+def _scanner_qr(page):
+    svg = re.search(r'<div class="scanner-qr">(<svg.*?</svg>)</div>', page, re.S).group(1)
+    return zxingcpp.read_barcode(raster_svg(svg)[1]).text
+
+
+@pytest.mark.parametrize("role", ["volunteer", "coordinator", "admin"])
+def test_the_scanner_link_and_its_qr_are_handed_over_on_the_page(client, users, login, open_training, role):
+    login(users[role])
+    page = _page(client, open_training)
+    link = f"http://localhost/scan?training={open_training.id}"
+    assert f'<a href="{link}">{link}</a>' in page
+    assert _scanner_qr(page) == link
+
+
+def test_the_scanner_link_follows_the_public_address(app, client, users, login, open_training, monkeypatch):
+    monkeypatch.setitem(app.config, "TRACKER_BASE_URL", "https://bcd.daklak.gov.vn/tracker")
+    login(users["coordinator"])
+    page = _page(client, open_training)
+    assert _scanner_qr(page) == f"https://bcd.daklak.gov.vn/tracker/scan?training={open_training.id}"
+
+
+def test_the_scanner_link_is_offered_before_check_in_opens(client, users, login, create_training, open_training):
+    training = _coming(create_training, open_training, hours=5)
+    login(users["volunteer"])
+    assert _scanner_qr(_page(client, training)) == f"http://localhost/scan?training={training.id}"
+
+
+def test_the_committee_gets_no_scanner_link(client, users, login, open_training):
+    login(users["committee"])
+    page = _page(client, open_training)
+    assert "/scan?training=" not in page and "scanner-qr" not in page and "checkin-box" not in page
+
+
+def test_a_cancelled_training_offers_no_scanner_link(client, db, users, login, open_training):
+    open_training.status = TrainingStatus.cancelled
+    db.session.commit()
+    login(users["coordinator"])
+    page = _page(client, open_training)
+    assert "/scan?training=" not in page and "checkin-box" not in page
 
 
 def test_the_void_form_carries_a_csrf_token(client, users, login, dummy_training, dummy_participant, attend):

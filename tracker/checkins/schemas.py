@@ -38,10 +38,20 @@ class ScanSchema(ma.Schema):
 
 
 class CodeFormSchema(DropBlanks, ma.Schema):
-    """The "check in by code" form of the training page: a code typed at the door."""
+    """The "check in by code" box of the training page: a code typed at the door, or a card's whole
+    token (``PD1.<code>.<signature>``) as a hardware QR scanner types it, followed by Enter."""
 
     code = ma.fields.String(required=True, validate=ma.validate.Length(max=40),
                             error_messages={"required": _l("Type the code printed under the person's QR.")})
+
+    @ma.post_load
+    def route_token(self, data, **kwargs):
+        """Send a token (codes never hold a dot) down the scanned-card path, where its signature is checked."""
+        text = data["code"].strip()
+        if "." not in text:
+            return data
+        # A keyboard-wedge scanner with Caps Lock on types the token in lower case: tokens are all capitals.
+        return {"qr": text.upper()}
 
 
 class CheckInCreateSchema(ScanSchema):

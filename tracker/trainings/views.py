@@ -12,11 +12,11 @@ from tracker.campaigns.queries import (
     current_campaign_for,
     get_campaign_for,
 )
-from tracker.checkins.operations import checkin_window
 from tracker.checkins.queries import count_checkins, count_without_card, roster, roster_outcomes
+from tracker.checkins.views import checkin_box
 from tracker.core.args import load
 from tracker.core.errors import AppError, NotFound
-from tracker.core.time import local, utcnow
+from tracker.core.time import local
 from tracker.core.views import refused
 from tracker.events.queries import events_about
 from tracker.extensions import db
@@ -180,9 +180,9 @@ def training_page(training_id):
 
 def _attendance(training):
     """What the attendance section shows: the count to all, the roster to those who may read check-ins."""
-    opens, closes = checkin_window(training)
-    attendance = {"count": count_checkins(training), "roster": None, "without_card": None,
-                  "is_open": not training.is_cancelled and opens <= utcnow() <= closes}
+    box = checkin_box(training, current_user)
+    attendance = {"count": count_checkins(training), "roster": None, "without_card": None, "box": box,
+                  "is_open": box["state"] == "open"}
     if can(current_user, "checkins.read"):
         attendance.update(roster=roster(training, include_voided=True), outcomes=roster_outcomes(training))
     if can(current_user, "participants.read"):
