@@ -1,0 +1,209 @@
+// The scanner page: camera, the answer at once from the roster, every scan kept in IndexedDB first.
+import QrScanner from "../../vendor/qr-scanner/qr-scanner.min.js";
+import { signal } from "./feedback.js";
+import { install } from "./install.js";
+import { Sender } from "./sender.js";
+import * as store from "./store.js";
+
+const config = JSON.parse(document.getElementById("scan-config").textContent);
+const T = config.texts;
+const training = config.training;
+const TOKEN_RE = /^PD\d{1,3}\.([2-9A-HJ-NP-Z]{8})\.[A-Z2-7]{16}$/;
+const CODE_RE = /^[2-9A-HJ-NP-Z]{8}$/;
+const COOL_DOWN = 3000;
+const RECENT = 8;
+const $ = (id) => document.getElementById(id);
+const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+                                                 timeZone: training.timezone });
+const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
+let roster = { people: {}, checked: {} };
+let latest = null;
+const seen = new Map();
+
+// What a scanned or typed text is: a card's token, a typed code, or nothing of ours.
+function readCard(text) {
+  const trimmed = text.trim();
+  const token = TOKEN_RE.exec(trimmed);
+  if (token) return { qr: trimmed, code: token[1] };
+  const code = trimmed.replace(/[\s-]/g, "").toUpperCase();
+  return CODE_RE.test(code) ? { code: code, typed: true } : null;
+}
+
+function newId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function show(state, title, name = "", detail = "") {
+  $("status").className = `status ${state}`;
+  $("status-title").textContent = title;
+  $("status-name").textContent = name;
+  $("status-detail").textContent = detail;
+}
+
+// Refuse at the door what the server would refuse anyway, without sending it.
+function refusal(card, at) {
+  if (!card) return T.bad_card;
+  if (training.cancelled) return T.cancelled;
+  if (at < new Date(training.opens_at) || at > new Date(training.closes_at)) {
+    return fill(T.closed, { opens: training.opens, closes: training.closes });
+  }
+  return null;
+}
+
+async function earlierScan(code) {
+  if (roster.checked[code]) return roster.checked[code];
+  const mine = (await store.scansOf(training.id)).filter((s) => s.person === code && s.state !== "refused");
+  return mine.length ? (mine[0].checked_in_at || mine[0].scanned_at) : null;
+}
+
+async function handle(text, source) {
+  const at = new Date();
+  const card = readCard(text);
+  const refused = refusal(card, at);
+  if (refused) return answer("refused", T.refused, "", refused);
+  const earlier = await earlierScan(card.code);
+  const name = roster.people[card.code];
+  if (earlier) return answer("refused", T.refused, name || card.code, fill(T.already, { time: clock.format(new Date(earlier)) }));
+  const scan = { scan_id: newId(), training_id: training.id, scanned_at: at.toISOString(), source, person: card.code,
+                 shown: name ? "accepted" : "pending", offline: !navigator.onLine, state: "waiting", name: name || null };
+  if (card.qr) scan.qr = card.qr;
+  else scan.code = card.code;
+  await store.putScan(scan);
+  latest = scan.scan_id;
+  if (name) answer("accepted", T.accepted, name, clock.format(at));
+  else answer("pending", T.pending, card.code, T.pending_long);
+  await render();
+  sender.sendNow(scan);
+}
+
+function answer(state, title, name, detail) {
+  show(state, title, name, detail);
+  signal(state);
+}
+
+// A scan the server has settled: update the list, and the big answer if it is still the last scan.
+async function settled(scan) {
+  if (scan.scan_id === latest) {
+    if (scan.state === "refused") answer("refused", T.refused, scan.name || scan.person, scan.message);
+    else if (scan.result === "already_checked_in") {
+      answer("refused", T.refused, scan.name, fill(T.already, { time: clock.format(new Date(scan.checked_in_at)) }));
+    } else if (scan.shown === "pending") answer("accepted", T.accepted, scan.name, clock.format(new Date(scan.scanned_at)));
+  }
+  await render();
+}
+
+function label(scan) {
+  if (scan.state === "refused") return ["refused", scan.message || T.refused];
+  if (scan.result === "already_checked_in") return ["refused", fill(T.already, { time: clock.format(new Date(scan.checked_in_at)) })];
+  if (scan.state === "sent") return ["accepted", T.sent];
+  return [scan.shown, T.waiting_one];
+}
+
+async function render() {
+  const scans = (await store.scansOf(training.id)).sort((a, b) => b.scanned_at.localeCompare(a.scanned_at));
+  const counted = new Set(Object.keys(roster.checked));
+  for (const scan of scans) if (scan.state !== "refused") counted.add(scan.person);
+  $("count").textContent = counted.size;
+  $("recent").replaceChildren(...scans.slice(0, RECENT).map((scan) => {
+    const [state, text] = label(scan);
+    const item = document.createElement("li");
+    item.className = state;
+    item.dataset.scan = scan.scan_id;
+    const who = document.createElement("strong");
+    who.textContent = scan.name || scan.person;
+    const when = document.createElement("time");
+    when.textContent = clock.format(new Date(scan.scanned_at));
+    const what = document.createElement("span");
+    what.textContent = text;
+    item.append(when, who, what);
+    return item;
+  }));
+}
+
+function queue({ waiting, lastSync, online, signedOut }) {
+  const parts = [waiting ? fill(T.waiting, { count: waiting }) : T.none_waiting];
+  if (lastSync) parts.push(fill(T.last_sync, { time: clock.format(new Date(lastSync)) }));
+  if (signedOut) parts.push(T.signed_out);
+  else if (!online && waiting) parts.push(T.offline);
+  $("queue").textContent = parts.join(" · ");
+  $("queue").className = waiting ? "queue waiting" : "queue";
+  $("queue").dataset.waiting = waiting;
+}
+
+// Keep the commune's roster on the phone; a refresh that finds nothing new costs a 304.
+async function refreshRoster() {
+  const kept = await store.getRoster(training.id);
+  if (kept) roster = kept;
+  document.body.dataset.roster = kept ? "kept" : "none";
+  if (!navigator.onLine) return render();
+  try {
+    const headers = kept?.etag ? { "If-None-Match": kept.etag } : {};
+    const response = await sender.api(config.urls.roster, { headers });
+    if (response.status !== 200) return;
+    const body = await response.json();
+    roster = { training_id: training.id, etag: response.headers.get("ETag"),
+               people: Object.fromEntries(body.people), checked: Object.fromEntries(body.checked_in) };
+    await store.putRoster(roster);
+    document.body.dataset.roster = "fresh";
+  } catch (error) {
+    console.warn("scanner: roster not refreshed", error);
+  }
+  await render();
+}
+
+async function startCamera() {
+  const video = $("camera");
+  const scanner = new QrScanner(video, (result) => onDecode(result.data), {
+    preferredCamera: "environment", maxScansPerSecond: 8, returnDetailedScanResult: true,
+    onDecodeError: () => {} });
+  try {
+    await scanner.start();
+  } catch (error) {
+    $("camera-message").textContent = T.no_camera;
+    $("camera-message").hidden = false;
+    video.hidden = true;
+    return;
+  }
+  if (await scanner.hasFlash()) {
+    $("torch").hidden = false;
+    $("torch").addEventListener("click", () => scanner.toggleFlash());
+  }
+  if ((await QrScanner.listCameras()).length > 1) {
+    let facing = "environment";
+    $("switch").hidden = false;
+    $("switch").addEventListener("click", () => {
+      facing = facing === "environment" ? "user" : "environment";
+      scanner.setCamera(facing);
+    });
+  }
+}
+
+// Continuous scanning: a code still in view (or seen again within 3 s) is not scanned twice.
+function onDecode(text) {
+  const now = Date.now();
+  const last = seen.get(text);
+  seen.set(text, now);
+  if (last && now - last < COOL_DOWN) return;
+  handle(text, "camera");
+}
+
+$("manual").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("manual-code");
+  if (input.value.trim()) handle(input.value, "manual");
+  input.value = "";
+  input.focus();
+});
+
+const sender = new Sender(config, { onSettled: settled, onQueue: queue });
+show("idle", T.ready);
+install();
+refreshRoster().then(() => sender.start());
+window.addEventListener("online", refreshRoster);
+setInterval(refreshRoster, 60000);
+startCamera();

@@ -1,0 +1,143 @@
+// Sending scans: at once when online, else in batches to the sync endpoint, retried with back-off.
+import * as store from "./store.js";
+
+const FIRST_DELAY = 2000;
+const MAX_DELAY = 5 * 60 * 1000;
+const BATCH = 100;
+const SCAN_FIELDS = ["scan_id", "scanned_at", "shown", "qr", "code"];
+
+export class SignedOut extends Error {}
+
+function fields(scan, extra) {
+  const body = { ...extra };
+  for (const name of SCAN_FIELDS) if (scan[name] !== undefined) body[name] = scan[name];
+  return body;
+}
+
+// What a stored scan becomes once the server has answered it.
+export function settlement(answer) {
+  if (answer.result === "checked_in" || answer.result === "already_checked_in") {
+    return { state: "sent", result: answer.result, name: answer.participant.full_name,
+             checked_in_at: answer.checked_in_at };
+  }
+  return { state: "refused", result: "refused", message: answer.error?.message || answer.message || "" };
+}
+
+export class Sender {
+  constructor(config, { onSettled, onQueue }) {
+    this.urls = config.urls;
+    this.user = config.user;
+    this.onSettled = onSettled;
+    this.onQueue = onQueue;
+    this.delay = FIRST_DELAY;
+    this.busy = false;
+    this.problem = null;
+    this.inFlight = new Set();
+  }
+
+  // Start the automatic sending: now, when the network returns, and every 20 s while scans wait.
+  start() {
+    window.addEventListener("online", () => { this.delay = FIRST_DELAY; this.flush(); });
+    window.addEventListener("offline", () => this.report());
+    setInterval(() => { if (!this.busy && !this.timer) this.flush(); }, 20000);
+    this.flush();
+  }
+
+  async token(renew = false) {
+    const kept = await store.getMeta("token");
+    if (!renew && kept && kept.user === this.user && new Date(kept.expires_at) - Date.now() > 60000) return kept.token;
+    const response = await fetch(this.urls.token, { method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": document.body.dataset.csrf, Accept: "application/json" } });
+    if (response.status === 401 || response.status === 400 || response.redirected) throw new SignedOut();
+    if (!response.ok) throw new Error(`token ${response.status}`);
+    const issued = await response.json();
+    await store.setMeta("token", { token: issued.token, expires_at: issued.expires_at, user: this.user });
+    return issued.token;
+  }
+
+  // Call the API with the bearer token, renewing it once if the server no longer accepts it.
+  async api(url, { method = "GET", body, headers = {} } = {}) {
+    for (const renew of [false, true]) {
+      const init = { method, headers: { ...headers, Authorization: `Bearer ${await this.token(renew)}` } };
+      if (body !== undefined) {
+        init.body = JSON.stringify(body);
+        init.headers["Content-Type"] = "application/json";
+      }
+      const response = await fetch(url, init);
+      if (response.status !== 401) return response;
+    }
+    throw new SignedOut();
+  }
+
+  // Send a scan just made; if the network fails it waits for the next batch, marked offline.
+  async sendNow(scan) {
+    if (!navigator.onLine) return this.report();
+    this.inFlight.add(scan.scan_id);
+    try {
+      const response = await this.api(this.urls.checkin, { method: "POST", body: fields(scan, { source: scan.source }) });
+      if (response.status >= 500) throw new Error(`server ${response.status}`);
+      const answer = await response.json();
+      const change = response.ok ? settlement(answer) : { state: "refused", result: "refused", message: answer.error?.message || "" };
+      this.settled(await store.settleScan(scan.scan_id, change));
+      await store.setMeta("last_sync", new Date().toISOString());
+      this.problem = null;
+    } catch (error) {
+      this.problem = error;
+      await store.settleScan(scan.scan_id, { offline: true });
+      this.later();
+    } finally {
+      this.inFlight.delete(scan.scan_id);
+    }
+    this.report();
+  }
+
+  // Send every waiting scan, oldest first, in batches; on failure try again later, waiting longer each time.
+  async flush() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const waiting = (await store.waitingScans()).filter((scan) => !this.inFlight.has(scan.scan_id)).sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
+      for (let start = 0; start < waiting.length; start += BATCH) {
+        await this.sendBatch(waiting.slice(start, start + BATCH));
+      }
+      if (waiting.length) await store.setMeta("last_sync", new Date().toISOString());
+      this.delay = FIRST_DELAY;
+      this.problem = null;
+    } catch (error) {
+      this.problem = error;
+      this.later();
+    } finally {
+      this.busy = false;
+    }
+    this.report();
+  }
+
+  async sendBatch(scans) {
+    const body = { scans: scans.map((scan) => fields(scan, { training_id: scan.training_id })) };
+    const response = await this.api(this.urls.sync, { method: "POST", body });
+    if (!response.ok) throw new Error(`sync ${response.status}`);
+    for (const result of (await response.json()).results) {
+      // A refusal that a later try may not repeat (the server busy) keeps the scan waiting.
+      if (result.status >= 500) continue;
+      this.settled(await store.settleScan(result.scan_id, { ...settlement(result), offline: true }));
+    }
+  }
+
+  later() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), this.delay);
+    this.delay = Math.min(this.delay * 2, MAX_DELAY);
+  }
+
+  settled(scan) {
+    if (scan) this.onSettled(scan);
+  }
+
+  async report() {
+    const waiting = (await store.waitingScans()).length;
+    this.onQueue({ waiting, lastSync: await store.getMeta("last_sync"), online: navigator.onLine,
+                   signedOut: this.problem instanceof SignedOut });
+  }
+}

@@ -1,0 +1,56 @@
+// The scanner's IndexedDB: every scan is written here before it is sent, the roster and the token too.
+const NAME = "tracker-scanner";
+let opened = null;
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+export function openStore() {
+  if (!opened) {
+    const req = indexedDB.open(NAME, 1);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      db.createObjectStore("scans", { keyPath: "scan_id" }).createIndex("training_id", "training_id");
+      db.createObjectStore("rosters", { keyPath: "training_id" });
+      db.createObjectStore("meta", { keyPath: "key" });
+    };
+    opened = request(req);
+  }
+  return opened;
+}
+
+async function run(name, mode, work) {
+  const db = await openStore();
+  const tx = db.transaction(name, mode);
+  const result = await request(work(tx.objectStore(name)));
+  if (mode === "readwrite") {
+    await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
+  }
+  return result;
+}
+
+export const putScan = (scan) => run("scans", "readwrite", (s) => s.put(scan));
+export const getScan = (id) => run("scans", "readonly", (s) => s.get(id));
+export const allScans = () => run("scans", "readonly", (s) => s.getAll());
+export const scansOf = (trainingId) => run("scans", "readonly", (s) => s.index("training_id").getAll(trainingId));
+export const putRoster = (roster) => run("rosters", "readwrite", (s) => s.put(roster));
+export const getRoster = (trainingId) => run("rosters", "readonly", (s) => s.get(trainingId));
+export const setMeta = (key, value) => run("meta", "readwrite", (s) => s.put({ key, value }));
+export const getMeta = async (key) => (await run("meta", "readonly", (s) => s.get(key)))?.value;
+
+export async function waitingScans() {
+  return (await allScans()).filter((scan) => scan.state === "waiting");
+}
+
+// Settle a stored scan with what the server answered, keeping what it showed at the door.
+export async function settleScan(scanId, change) {
+  const scan = await getScan(scanId);
+  if (!scan) return null;
+  Object.assign(scan, change);
+  await putScan(scan);
+  return scan;
+}

@@ -1,0 +1,112 @@
+"""The scanner in headless Chromium on a 360 px phone: a fake camera shows a card the app made and the
+page greets the person and checks them in; offline, the page opens from its service worker, answers
+from the roster, keeps the scan, and sends it exactly once when the network returns."""
+import io
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
+
+from tests.browser.conftest import VIEWPORT, chromium_path, sign_in
+from tracker.checkins.models import CheckIn, CheckInSource, Shown
+from tracker.participants.cards import render_qr_png
+from tracker.participants.tokens import make_token
+
+SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+
+
+def write_y4m(path, image, frames=20):
+    """Write ``image`` as a 640 × 480 YUV 4:2:0 video of ``frames`` frames, Chromium's fake camera format."""
+    frame = Image.new("RGB", (640, 480), "white")
+    frame.paste(image, ((640 - image.width) // 2, (480 - image.height) // 2))
+    y, u, v = frame.convert("YCbCr").split()
+    planes = y.tobytes() + u.resize((320, 240)).tobytes() + v.resize((320, 240)).tobytes()
+    with open(path, "wb") as out:
+        out.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(frames):
+            out.write(b"FRAME\n" + planes)
+
+
+def card_image(participant, box_size=7):
+    """Return the participant's QR as the app renders it for the card."""
+    return Image.open(io.BytesIO(render_qr_png(make_token(participant.code), box_size=box_size))).convert("RGB")
+
+
+@pytest.fixture
+def person(create_participant, tree):
+    return create_participant(full_name="H'Nhung Niê Kđăm", village=tree["village2"])
+
+
+@pytest.fixture
+def camera_browser(browser, person, tmp_path):
+    """A second Chromium whose camera films the person's card."""
+    video = tmp_path / "card.y4m"
+    write_y4m(video, card_image(person))
+    args = ["--no-sandbox", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}"]
+    camera = browser.browser_type.launch(executable_path=chromium_path(), args=args)
+    yield camera
+    camera.close()
+
+
+def _checkins(db):
+    db.session.expire_all()
+    return db.session.scalars(sa.select(CheckIn)).all()
+
+
+def test_the_camera_reads_a_card_and_the_person_is_checked_in(camera_browser, live_server, db, users, person,
+                                                              open_training):
+    context = camera_browser.new_context(viewport=VIEWPORT, locale="vi-VN", base_url=live_server.url,
+                                         permissions=["camera"])
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        sign_in(page, users["volunteer"].username)
+        page.goto(f"/scan?training={open_training.id}")
+        page.wait_for_selector("#status.accepted")
+        assert page.inner_text("#status-name") == "H'Nhung Niê Kđăm"
+        assert page.inner_text("#status-title") == "Đã điểm danh"
+        page.wait_for_selector("#recent li.accepted >> text=đã gửi")
+        assert page.inner_text("#count") == "1"
+    finally:
+        context.close()
+    [checkin] = _checkins(db)
+    assert (checkin.participant_id, checkin.training_id) == (person.id, open_training.id)
+    assert checkin.source == CheckInSource.camera and checkin.is_offline is False
+    assert checkin.shown == Shown.accepted and checkin.volunteer_id == users["volunteer"].id
+
+
+def test_offline_the_page_opens_answers_from_the_roster_and_sends_the_scan_once(new_page, db, users, person,
+                                                                                open_training):
+    page = new_page(users["volunteer"])
+    page.goto(f"/scan?training={open_training.id}")
+    page.wait_for_selector("body[data-offline=ready][data-roster=fresh]")
+    # No camera in this browser: the page says so and typing still works.
+    page.wait_for_selector("#camera-message:not([hidden])")
+    context = page.context
+    context.set_offline(True)
+    try:
+        other = context.new_page()
+        with pytest.raises(PlaywrightError):  # the network is really gone: a page the worker does not keep fails
+            other.goto("/trainings")
+        other.close()
+        response = page.reload()
+        assert response.from_service_worker
+        page.wait_for_selector("body[data-roster=kept]")
+        page.fill("#manual-code", person.code.lower())
+        page.press("#manual-code", "Enter")
+        page.wait_for_selector("#status.accepted")
+        assert page.inner_text("#status-name") == "H'Nhung Niê Kđăm"
+        page.wait_for_selector("#queue[data-waiting='1']")
+        assert "1" in page.inner_text("#queue") and page.inner_text("#count") == "1"
+        page.screenshot(path=str(SCREENS / "scan-offline.png"))
+        assert _checkins(db) == []
+    finally:
+        context.set_offline(False)
+    page.wait_for_selector("#queue[data-waiting='0']")
+    page.wait_for_selector("#recent li.accepted >> text=đã gửi")
+    [checkin] = _checkins(db)
+    assert checkin.participant_id == person.id and checkin.is_offline is True
+    assert checkin.shown == Shown.accepted and checkin.source == CheckInSource.sync

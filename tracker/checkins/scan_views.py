@@ -1,0 +1,161 @@
+"""The volunteers' scanner: ``/scan`` (today's open trainings) and ``/scan?training=ID`` (the camera).
+
+How the page talks to the API. The JSON API authenticates by bearer token only (``api/common``),
+never by cookie, so it needs no CSRF defence. The scanner page is signed in by the session
+cookie; its script asks ``POST /scan/token`` — session-authenticated and CSRF-protected (the
+``X-CSRFToken`` header, from the page) — for a bearer token of the signed-in user that lives
+``SCANNER_TOKEN_TTL`` (a day of scanning, not the API's default month). The script keeps it in
+IndexedDB so that scans kept offline can be sent when the network returns, even when the page
+itself was opened from the service worker's cache. No participant data ever goes in a URL: the
+roster and the scans travel in request and response bodies.
+"""
+import hashlib
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import contains_eager
+
+from tracker.auth.access import ensure_can, scope_filter
+from tracker.auth.operations import issue_token
+from tracker.checkins.operations import CLOSES_AFTER, OPENS_BEFORE, checkin_window
+from tracker.checkins.queries import get_training_for_scan
+from tracker.core.args import DropBlanks, Id, load
+from tracker.core.errors import AppError
+from tracker.core.security import CONTENT_SECURITY_POLICY
+from tracker.core.time import UTC, local, utcnow
+from tracker.extensions import db
+from tracker.geo.models import Unit
+from tracker.trainings.models import Training, TrainingStatus
+
+bp = Blueprint("scan", __name__)
+
+#: How long a scanner's bearer token lives: a long training day kept offline, then the sync.
+SCANNER_TOKEN_TTL = timedelta(hours=14)
+#: The scanner's files, cached by the service worker so that the page opens with no network.
+SHELL_FILES = ("css/scan.css", "js/scan/scanner.js", "js/scan/store.js", "js/scan/sender.js",
+               "js/scan/feedback.js", "js/scan/install.js", "vendor/qr-scanner/qr-scanner.min.js",
+               "vendor/qr-scanner/qr-scanner-worker.min.js", "img/icon.svg")
+#: qr-scanner runs its decoder in a Worker made from a blob: URL.
+SCANNER_POLICY = CONTENT_SECURITY_POLICY + "; worker-src 'self' blob:"
+
+
+class ScanPageArgsSchema(DropBlanks, ma.Schema):
+    training = Id()
+
+
+@bp.get("/scan")
+@login_required
+def scan_page():
+    """List the trainings open for check-in now, or open the scanner on ``?training=ID``."""
+    ensure_can(current_user, "checkins.record")
+    args = load(ScanPageArgsSchema(), location="query")
+    if "training" in args:
+        training = get_training_for_scan(current_user, args["training"])
+        html = render_template("scan/scanner.html", training=training, config=_page_config(training))
+    else:
+        html = render_template("scan/list.html", trainings=open_trainings(current_user))
+    return html, {"Content-Security-Policy": SCANNER_POLICY, "Cache-Control": "no-cache"}
+
+
+def open_trainings(user, *, now=None):
+    """Return the trainings in ``user``'s scope that take check-ins now (not cancelled), by start."""
+    now = now or utcnow()
+    stmt = (sa.select(Training).join(Training.village).options(contains_eager(Training.village))
+            .where(scope_filter(user, Unit), Training.status != TrainingStatus.cancelled,
+                   Training.starts_at <= now + OPENS_BEFORE, Training.ends_at >= now - CLOSES_AFTER)
+            .order_by(Training.starts_at, Training.id))
+    return db.session.scalars(stmt).all()
+
+
+def _page_config(training):
+    """Return what the scanner's script needs: API addresses, the check-in window, its texts."""
+    opens, closes = checkin_window(training)
+    zone = training.campaign.timezone
+    return {
+        "training": {"id": training.id, "title": training.title, "village": training.village.name,
+                     "opens_at": opens.astimezone(UTC).isoformat(), "closes_at": closes.astimezone(UTC).isoformat(),
+                     "opens": local(opens, zone).strftime("%H:%M"), "closes": local(closes, zone).strftime("%H:%M"),
+                     "cancelled": training.is_cancelled, "timezone": zone},
+        "user": current_user.id,
+        "urls": {"token": url_for("scan.scanner_token"), "roster": f"/api/v1/trainings/{training.id}/roster",
+                 "checkin": f"/api/v1/trainings/{training.id}/checkins", "sync": "/api/v1/checkins/sync",
+                 "worker": url_for("scan.service_worker")},
+        "texts": _texts(),
+    }
+
+
+def _texts():
+    """Return the script's texts, translated for the page's language."""
+    return {
+        "ready": _("Point the camera at a card."), "accepted": _("Checked in"),
+        "pending": _("Will be verified"), "pending_long": _("Not in this phone's list yet: it will be verified."),
+        "refused": _("Refused"), "already": _("Already checked in at %(time)s"),
+        "bad_card": _("This is not a participant card of this tracker."),
+        "bad_code": _("A code has 8 letters and digits, as printed under the QR."),
+        "closed": _("Check-in for this training is open from %(opens)s to %(closes)s."),
+        "cancelled": _("This training was cancelled: it takes no check-ins."),
+        "no_camera": _("The camera cannot be used (refused or missing). Type the codes below."),
+        "waiting": _("%(count)s scans waiting to be sent"), "none_waiting": _("Everything is sent"),
+        "last_sync": _("last sent at %(time)s"), "offline": _("No network: scans are kept on this phone."),
+        "signed_out": _("Sign in again to send the waiting scans; they are kept on this phone."),
+        "torch": _("Light"), "switch": _("Switch camera"), "sent": _("sent"), "waiting_one": _("waiting"),
+    }
+
+
+@bp.post("/scan/token")
+def scanner_token():
+    """Issue the signed-in user a short-lived bearer token for the scanner's API calls."""
+    if not current_user.is_authenticated:
+        raise AppError(_("Sign in again."), code="unauthorized", status=401)
+    ensure_can(current_user, "checkins.record")
+    token, record = issue_token(current_user)
+    record.expires_at = min(record.expires_at, utcnow() + SCANNER_TOKEN_TTL)
+    expires_at = record.expires_at.astimezone(UTC).isoformat()
+    db.session.commit()
+    response = jsonify({"token": token, "expires_at": expires_at})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/scan/sw.js")
+def service_worker():
+    """Serve the service worker from under ``/scan`` so that its scope covers the scanner pages."""
+    source, version = _worker_source()
+    body = f"const VERSION = {version!r};\nconst SHELL = {_shell_urls()!r};\n{source}"
+    headers = {"Content-Type": "text/javascript; charset=utf-8", "Service-Worker-Allowed": "/scan",
+               "Cache-Control": "no-cache"}
+    return body, headers
+
+
+def _shell_urls():
+    return [url_for("static", filename=name) for name in SHELL_FILES]
+
+
+@cache
+def _worker_source():
+    """Return the worker's code and a version that changes whenever a file of the shell does."""
+    static = Path(current_app.static_folder)
+    source = (static / "js/scan/sw.js").read_text(encoding="utf-8")
+    digest = hashlib.sha256(source.encode())
+    for name in SHELL_FILES:
+        digest.update((static / name).read_bytes())
+    return source, digest.hexdigest()[:12]
+
+
+@bp.get("/scan/manifest.webmanifest")
+def manifest():
+    """Describe the scanner as an installable app."""
+    body = {"name": _("100 Peak Days scanner"), "short_name": _("Scanner"), "start_url": url_for("scan.scan_page"),
+            "scope": "/scan", "display": "standalone", "background_color": "#ffffff", "theme_color": "#0b5cad",
+            "lang": str(get_locale()),
+            "icons": [{"src": url_for("static", filename="img/icon.svg"), "sizes": "any", "type": "image/svg+xml"}]}
+    response = jsonify(body)
+    response.mimetype = "application/manifest+json"
+    return response
