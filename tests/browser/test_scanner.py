@@ -110,3 +110,34 @@ def test_offline_the_page_opens_answers_from_the_roster_and_sends_the_scan_once(
     [checkin] = _checkins(db)
     assert checkin.participant_id == person.id and checkin.is_offline is True
     assert checkin.shown == Shown.accepted and checkin.source == CheckInSource.sync
+
+
+def test_green_amber_and_red_answers_at_360_px(new_page, db, users, person, open_training, create_participant, tree):
+    visitor = create_participant("Lê Thị Mai", village=tree["other_village"])  # not in the commune's roster
+    page = new_page(users["volunteer"])
+    page.goto(f"/scan?training={open_training.id}")
+    page.wait_for_selector("body[data-roster=fresh]")
+    page.fill("#manual-code", person.code)
+    page.press("#manual-code", "Enter")
+    page.wait_for_selector("#recent li.accepted >> text=đã gửi")
+    assert page.inner_text("#status-name") == "H'Nhung Niê Kđăm" and page.inner_text("#count") == "1"
+    page.screenshot(path=str(SCREENS / "scan-green.png"))
+    page.fill("#manual-code", person.code)
+    page.press("#manual-code", "Enter")
+    page.wait_for_selector("#status.refused")
+    assert page.inner_text("#status-detail").startswith("Đã điểm danh lúc ")
+    page.screenshot(path=str(SCREENS / "scan-red.png"))
+    page.context.set_offline(True)
+    page.fill("#manual-code", visitor.code)
+    page.press("#manual-code", "Enter")
+    page.wait_for_selector("#status.pending")
+    assert page.inner_text("#status-title") == "Sẽ được xác minh" and page.inner_text("#status-name") == visitor.code
+    page.screenshot(path=str(SCREENS / "scan-amber.png"))
+    page.context.set_offline(False)
+    # Settled on sync: the server knows the visitor, and the answer on screen turns green with the name.
+    page.wait_for_selector("#status.accepted")
+    assert page.inner_text("#status-name") == "Lê Thị Mai" and page.inner_text("#count") == "2"
+    page.fill("#manual-code", "PD1.ABC")
+    page.press("#manual-code", "Enter")
+    page.wait_for_selector("#status.refused >> text=Đây không phải thẻ người tham gia")
+    assert len(_checkins(db)) == 2
