@@ -91,6 +91,7 @@ def register_blueprints(app):
         trainings,
         units,
     )
+    from tracker.auth.enrolment_views import bp as enrolment_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.campaigns.views import bp as campaigns_bp
     from tracker.checkins.scan_views import bp as scan_bp
@@ -107,7 +108,7 @@ def register_blueprints(app):
     from tracker.trainings.views import bp as trainings_bp
 
     for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp, outcomes_bp, participants_bp,
-                      cards_bp, checkins_bp, scan_bp, digests_bp, digest_mail_bp):
+                      cards_bp, checkins_bp, scan_bp, digests_bp, digest_mail_bp, enrolment_bp):
         app.register_blueprint(blueprint)
     for module in (auth, units, campaigns, trainings, events, outcomes, participants, cards, checkins, roster, digests):
         api.register_blueprint(module.bp)

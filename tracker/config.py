@@ -32,6 +32,8 @@ class Config:
         self.MAX_CONTENT_LENGTH = int(os.environ.get("TRACKER_MAX_CONTENT_LENGTH", 5 * 1024 * 1024))
         self.RATELIMIT_STORAGE_URI = os.environ.get("TRACKER_RATELIMIT_STORAGE_URL", "memory://")
         self.TRACKER_LOGIN_RATE_LIMIT = os.environ.get("TRACKER_LOGIN_RATE_LIMIT", "10 per minute")
+        #: Volunteers enrolling from one address (a village hall's Wi-Fi is one address for all).
+        self.TRACKER_ENROL_RATE_LIMIT = os.environ.get("TRACKER_ENROL_RATE_LIMIT", "30 per minute")
         self.SESSION_COOKIE_SECURE = _env_bool("TRACKER_SECURE_COOKIES", False)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -92,4 +94,5 @@ class TestConfig(Config):
         self.TRACKER_SCHEDULER = "off"
         # The limiter stays on (it cannot be switched on later); tests that check it lower this.
         self.TRACKER_LOGIN_RATE_LIMIT = "10000 per minute"
+        self.TRACKER_ENROL_RATE_LIMIT = "10000 per minute"
         self.SQLALCHEMY_ENGINE_OPTIONS = {}

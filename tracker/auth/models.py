@@ -1,4 +1,4 @@
-"""Users and their API tokens."""
+"""Users, their API tokens, and the enrolment links that make volunteer accounts."""
 import enum
 import hashlib
 from datetime import datetime
@@ -34,8 +34,15 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: A volunteer who enrolled through a coordinator's link (no password), or None.
+    enrolled_via_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("enrolments.id", ondelete="SET NULL", use_alter=True), index=True)
+    #: The account works until this instant (an enrolled volunteer's days); None: no end.
+    access_until: Mapped[datetime | None]
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
 
     unit: Mapped[Unit] = relationship()
+    enrolled_via: Mapped["Enrolment | None"] = relationship(foreign_keys=[enrolled_via_id])
 
     def set_password(self, password):
         """Store a salted hash of ``password``."""
@@ -44,6 +51,10 @@ class User(UserMixin, db.Model):
     def check_password(self, password):
         """Tell whether ``password`` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    def has_access(self, now=None):
+        """Tell whether the account may act at ``now``: active, and its days (if any) not over."""
+        return self.is_active and (self.access_until is None or self.access_until > (now or utcnow()))
 
     @property
     def display_name(self):
@@ -69,3 +80,35 @@ class ApiToken(db.Model):
     def hash(token):
         """Return the stored form of ``token``."""
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Enrolment(db.Model):
+    """A link (shown as a QR code) through which volunteers join a commune without an account."""
+
+    __tablename__ = "enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The commune the volunteers who enrol will scan for.
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    #: SHA-256 of the link's token; the token itself is only in the link.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The link works until then; the volunteers who used it keep their own ``access_until``.
+    expires_at: Mapped[datetime]
+    #: How many days the scanner of each volunteer who enrols works.
+    access_days: Mapped[int]
+    #: When the coordinator closed the link before it expired.
+    closed_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+
+    hash = staticmethod(ApiToken.hash)
+
+    def is_open(self, now=None):
+        """Tell whether volunteers may still enrol through this link at ``now``."""
+        return self.closed_at is None and self.expires_at > (now or utcnow())
+
+    def __repr__(self):
+        return f"<Enrolment {self.id} {self.unit_id}>"

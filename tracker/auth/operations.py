@@ -68,7 +68,7 @@ def authenticate(username, password):
     if user is None:
         check_password_hash(_dummy_hash(), password)
         return None
-    if not user.check_password(password) or not user.is_active:
+    if not user.check_password(password) or not user.has_access():
         return None
     return user
 
@@ -77,20 +77,23 @@ def issue_token(user, *, now=None):
     """Create an API token for ``user``; return ``(token, ApiToken)``. Only the hash is stored."""
     token = secrets.token_urlsafe(32)
     lifetime = timedelta(seconds=current_app.config["TRACKER_TOKEN_TTL"])
-    record = ApiToken(user=user, token_hash=ApiToken.hash(token), expires_at=(now or utcnow()) + lifetime)
+    # An enrolled volunteer's token ends with their access.
+    expires_at = min(filter(None, [(now or utcnow()) + lifetime, user.access_until]))
+    record = ApiToken(user=user, token_hash=ApiToken.hash(token), expires_at=expires_at)
     db.session.add(record)
     db.session.flush()
     return token, record
 
 
 def user_for_token(token, *, now=None):
-    """Return the active user a valid, unexpired token belongs to, or None."""
+    """Return the user a valid, unexpired token belongs to if their access holds, or None."""
     # One query for the token, its user and the user's scope unit: every API request runs it.
     record = db.session.scalar(
         sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token))
         .options(sa.orm.joinedload(ApiToken.user).joinedload(User.unit))
     )
-    if record is None or record.expires_at <= (now or utcnow()) or not record.user.is_active:
+    now = now or utcnow()
+    if record is None or record.expires_at <= now or not record.user.has_access(now):
         return None
     return record.user
 

@@ -1,15 +1,40 @@
 """Flask-Login wiring: loading the signed-in user for pages."""
+from flask import flash, g, redirect, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import login_url
 
 from tracker.auth.models import User
+from tracker.core.errors import Forbidden
 from tracker.extensions import db, login_manager
+
+#: Set on ``g`` when the session's user is an enrolled volunteer whose access was revoked or ran out.
+ACCESS_ENDED = "tracker_access_ended"
 
 
 @login_manager.user_loader
 def load_user(user_id):
-    """Return the active user stored in the session, or None."""
+    """Return the user stored in the session if their access holds, or None."""
     user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
-    return user if user is not None and user.is_active else None
+    if user is not None and user.has_access():
+        return user
+    if user is not None and user.enrolled_via_id is not None:
+        g.setdefault(ACCESS_ENDED, "revoked" if not user.is_active else "expired")
+    return None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Tell a volunteer whose access ended why (403); send everyone else to the login page."""
+    ended = g.get(ACCESS_ENDED)
+    if ended == "revoked":
+        raise Forbidden(_("Your access to the scanner was withdrawn by the coordinator. "
+                          "Ask them for a new enrolment QR if you should still scan."), code="access_revoked")
+    if ended == "expired":
+        raise Forbidden(_("Your days with the scanner are over. Ask the coordinator for a new enrolment QR."),
+                        code="access_expired")
+    flash(_("Please sign in to see this page."), "info")
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def init_login(app):

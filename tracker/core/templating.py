@@ -49,6 +49,10 @@ EVENT_LABELS = {
     "user.created": _l("User created"),
     "user.deactivated": _l("User deactivated"),
     "user.reactivated": _l("User reactivated"),
+    "enrolment.opened": _l("Volunteer enrolment link opened"),
+    "enrolment.closed": _l("Volunteer enrolment link closed"),
+    "volunteer.enrolled": _l("Volunteer enrolled"),
+    "volunteer.revoked": _l("Volunteer's access revoked"),
     "digest.compiled": _l("Digest compiled"),
     "digest_recipient.added": _l("Digest recipient added"),
     "digest_recipient.deactivated": _l("Digest recipient paused"),
@@ -71,6 +75,7 @@ FIELD_LABELS = {
     "imported": _l("Imported"), "count": _l("Count"),
     "date": _l("Date"), "reached": _l("Reached"), "days_left": _l("Days left"),
     "recipient_id": _l("Recipient"), "user_id": _l("User"),
+    "enrolment_id": _l("Enrolment link"), "access_days": _l("Days of access"), "access_until": _l("Access until"),
 }
 LABELS = {"status": STATUS_LABELS, "role": ROLE_LABELS, "level": LEVEL_LABELS, "event": EVENT_LABELS,
           "field": FIELD_LABELS}
