@@ -1,8 +1,10 @@
 """The scanner in headless Chromium on a 360 px phone: a fake camera shows a card the app made and the
 page greets the person and checks them in; offline, the page opens from its service worker, answers
 from the roster, keeps the scan, and sends it exactly once when the network returns."""
+import gzip
 import io
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -51,6 +53,16 @@ def camera_browser(browser, person, tmp_path):
     camera.close()
 
 
+def first_load_sizes(responses):
+    """Return the gzip -6 size of each response body (what a compressing proxy sends), by path."""
+    sizes = {}
+    for url, response in responses.items():
+        parts = urlsplit(url)
+        if response.status in (200, 201) and parts.path.startswith(("/scan", "/static", "/api")):
+            sizes[parts.path + (f"?{parts.query}" if parts.query else "")] = len(gzip.compress(response.body(), 6))
+    return sizes
+
+
 def _checkins(db):
     db.session.expire_all()
     return db.session.scalars(sa.select(CheckIn)).all()
@@ -64,14 +76,23 @@ def test_the_camera_reads_a_card_and_the_person_is_checked_in(camera_browser, li
     try:
         page = context.new_page()
         sign_in(page, users["volunteer"].username)
+        page.goto("about:blank")
+        loaded = {}
+        context.on("response", lambda response: loaded.setdefault(response.url, response))
         page.goto(f"/scan?training={open_training.id}")
         page.wait_for_selector("#status.accepted")
         assert page.inner_text("#status-name") == "H'Nhung Niê Kđăm"
         assert page.inner_text("#status-title") == "Đã điểm danh"
         page.wait_for_selector("#recent li.accepted >> text=đã gửi")
         assert page.inner_text("#count") == "1"
+        page.wait_for_selector("body[data-offline=ready]")
+        sizes = first_load_sizes(loaded)
     finally:
         context.close()
+    # The first load, decoder and worker included, fits 150 KB compressed (docs/benchmarks.md).
+    assert "/static/vendor/qr-scanner/qr-scanner-worker.min.js" in sizes and "/scan/sw.js" in sizes
+    assert sum(sizes.values()) <= 150 * 1024, sizes
+    print(f"\nfirst load of the scanner: {len(sizes)} responses, {sum(sizes.values())} bytes gzipped: {sizes}")
     [checkin] = _checkins(db)
     assert (checkin.participant_id, checkin.training_id) == (person.id, open_training.id)
     assert checkin.source == CheckInSource.camera and checkin.is_offline is False
