@@ -29,8 +29,8 @@ FLASK=.venv/bin/flask
 echo "==> Migrating the database"
 TRACKER_SCHEDULER=off "$FLASK" --app tracker db upgrade
 
-echo "==> Seeding the demo province (only into an empty database)"
-TRACKER_SCHEDULER=off "$FLASK" --app tracker demo --if-empty
+echo "==> Seeding the demo province (only into an empty database) and a training open for check-in now in each demo commune"
+TRACKER_SCHEDULER=off "$FLASK" --app tracker demo --if-empty --ensure-open-trainings
 
 echo "==> Serving the tracker at http://${HOST}:${PORT} (Ctrl+C to stop)"
 exec "$FLASK" --app tracker run --host "$HOST" --port "$PORT"

@@ -1,37 +1,53 @@
 """``flask --app tracker demo`` seeds a realistic province through the domain operations."""
 import functools
+import re
 import unicodedata
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from tracker import demo_data
+from tracker.auth.models import User
 from tracker.auth.operations import authenticate
 from tracker.campaigns.models import Campaign, Target
 from tracker.campaigns.queries import campaign_today, countdown
 from tracker.checkins.models import CheckIn
-from tracker.core.time import utcnow
+from tracker.core.time import combine_local, utcnow
+from tracker.demo_scan import demo_communes, ensure_open_trainings, open_training_in
 from tracker.events.models import Event
 from tracker.geo.models import Unit, UnitLevel
 from tracker.outcomes.models import Indicator, Outcome
-from tracker.participants.models import Participant
+from tracker.participants.models import Gender, Participant
+from tracker.participants.operations import register_participant
 from tracker.trainings.models import Training, TrainingStatus
+from tracker.trainings.operations import cancel_training
 
 
 @pytest.fixture
-def seeded(runner, monkeypatch):
-    """Run the demo command once; return its result."""
+def small_demo(monkeypatch):
+    """Make the demo quick to seed."""
     # Hashing is slow on purpose; a cheap method keeps these tests fast and still verifiable.
     cheap_hash = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
     monkeypatch.setattr("tracker.auth.models.generate_password_hash", cheap_hash)
     # The whole demo registers thousands of people; a few trainings' worth proves the same code.
     monkeypatch.setattr("tracker.demo_people.TRAININGS_WITH_PEOPLE", 12)
     monkeypatch.setattr("tracker.demo_people.PEOPLE_PER_VILLAGE", (6, 10))
+
+
+@pytest.fixture
+def seeded(runner, small_demo):
+    """Run the demo command once; return its result."""
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     return result
+
+
+@pytest.fixture
+def users_by_name(db, seeded):
+    """The demo's accounts by username."""
+    return {user.username: user for user in db.session.scalars(sa.select(User))}
 
 
 def count(db, model, *where):
@@ -128,3 +144,93 @@ def test_demo_people_are_checked_in_at_trainings_that_began(db, seeded):
     names = db.session.scalars(sa.select(Participant.full_name)).all()
     assert all(unicodedata.is_normalized("NFC", name) for name in names)
     assert count(db, Indicator) == 4 and count(db, Outcome) > 0
+
+
+# A training open for check-in now in each demo commune (the quick start's step) ---------------
+
+def _at_three_in_the_morning(db):
+    """Today 03:00 in the demo's time zone: no seeded training takes check-ins then (slots run 07:30–21:00)."""
+    campaign = db.session.scalar(sa.select(Campaign))
+    return combine_local(campaign_today(campaign), time(3, 0), campaign.timezone)
+
+
+def test_the_open_step_plans_one_training_per_demo_commune_when_missing(db, seeded, count_events):
+    now = _at_three_in_the_morning(db)
+    before = count_events("training.scheduled")
+    lines = ensure_open_trainings(now=now)
+    db.session.commit()
+    assert [line["commune"].name for line in lines] == ["Xã Ea Kao", "Xã Buôn Đôn"]
+    assert all(line["created"] and line["error"] is None for line in lines)
+    assert count_events("training.scheduled") == before + 2
+    for line in lines:
+        training, commune = line["training"], line["commune"]
+        assert training.village.parent_id == commune.id and training.village_id == line["village"].id
+        assert training.status == TrainingStatus.planned
+        assert training.starts_at == now and training.ends_at == now + timedelta(hours=3)
+        # Planned by the commune's own coordinator, as the event log shows.
+        event = db.session.scalar(sa.select(Event).where(Event.type == "training.scheduled",
+                                                         Event.subject_id == str(training.id)))
+        assert event.actor.username in {"eakao.dieuphoi", "buondon.dieuphoi"} and event.actor.unit_id == commune.id
+        # The cards to scan are those of the commune's village with the most people.
+        most = max(count(db, Participant, Participant.village_id == village.id)
+                   for village in db.session.scalars(sa.select(Unit).where(Unit.parent_id == commune.id)))
+        assert count(db, Participant, Participant.village_id == line["village"].id) == most
+        assert open_training_in(commune, now + timedelta(hours=1)).id == training.id
+
+
+def test_the_open_step_changes_nothing_when_each_commune_has_one(db, seeded, count_events):
+    now = _at_three_in_the_morning(db)
+    first = ensure_open_trainings(now=now)
+    db.session.commit()
+    trainings, events = count(db, Training), count_events()
+    again = ensure_open_trainings(now=now + timedelta(minutes=40))
+    assert [line["training"].id for line in again] == [line["training"].id for line in first]
+    assert not any(line["created"] for line in again)
+    assert count(db, Training) == trainings and count_events() == events
+
+
+def test_a_cancelled_training_does_not_count_as_open(db, seeded, users_by_name):
+    now = _at_three_in_the_morning(db)
+    ea_kao, buon_don = ensure_open_trainings(now=now)
+    cancel_training(ea_kao["training"], reason="Mưa lớn", user=users_by_name["eakao.dieuphoi"])
+    again = ensure_open_trainings(now=now)
+    assert [line["created"] for line in again] == [True, False]
+    assert again[0]["training"].id != ea_kao["training"].id and again[1]["training"].id == buon_don["training"].id
+
+
+def test_the_quick_starts_step_leaves_each_demo_commune_a_training_open_now(db, runner, seeded, client,
+                                                                           users_by_name):
+    # A few people in a village of Ea Kao (the small test demo may have registered none there).
+    ea_kao = next(commune for commune in demo_communes() if commune.name == "Xã Ea Kao")
+    village = db.session.scalars(sa.select(Unit).where(Unit.parent_id == ea_kao.id).order_by(Unit.code)).all()[-1]
+    for name in ("H'Zơ Niê", "Y Blô Êban", "Trần Thị Lan"):
+        register_participant({"full_name": name, "birth_year": 1980, "gender": Gender.female, "ethnicity": "Ê Đê",
+                              "village": village, "consent": True, "phone": None}, user=users_by_name["admin"])
+    db.session.commit()
+    result = runner.invoke(args=["demo", "--if-empty", "--ensure-open-trainings"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    trainings, events = count(db, Training), count(db, Event)
+    for commune in demo_communes():
+        training = open_training_in(commune, utcnow())
+        assert training is not None
+        assert f"http://127.0.0.1:5000/scan?training={training.id}" in result.output
+    again = runner.invoke(args=["demo", "--if-empty", "--ensure-open-trainings"])
+    assert again.exit_code == 0 and "already there" in again.output and "planned now" not in again.output
+    db.session.expire_all()
+    assert count(db, Training) == trainings and count(db, Event) == events
+    # The card sheet printed for each commune holds cards a coordinator can print or show.
+    client.post("/login", data={"username": "eakao.dieuphoi", "password": demo_data.PASSWORDS["coordinator"]})
+    sheets = re.findall(r"http://127\.0\.0\.1:5000/participants/cards\?village=(\d+)", result.output)
+    assert len(sheets) == 2
+    page = client.get(f"/participants/cards?village={sheets[0]}").get_data(as_text=True)
+    people = count(db, Participant, Participant.village_id == Unit.id, Unit.code == sheets[0])
+    assert people >= 3 and page.count('class="qr-card"') == people
+
+
+def test_a_fresh_demo_with_the_step_has_open_trainings(db, runner, small_demo):
+    result = runner.invoke(args=["demo", "--ensure-open-trainings"])
+    assert result.exit_code == 0, result.output
+    assert "demo data seeded" in result.output
+    assert "try the scanner" in result.output and result.output.count("/scan?training=") == 2
+    assert all(open_training_in(commune, utcnow()) is not None for commune in demo_communes())

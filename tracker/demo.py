@@ -23,6 +23,7 @@ from tracker.campaigns.queries import total_target
 from tracker.campaigns.schemas import DEFAULT_TOPICS
 from tracker.core.time import DEFAULT_TIMEZONE, combine_local, today, utcnow
 from tracker.demo_people import seed_people
+from tracker.demo_scan import describe, ensure_open_trainings
 from tracker.events.models import Event
 from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
@@ -47,9 +48,11 @@ LOGIN_URL = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Drop every table, recreate the schema and seed again.")
 @click.option("--if-empty", is_flag=True,
-              help="On a database that already holds data, change nothing and exit 0.")
+              help="On a database that already holds data, seed nothing and exit 0.")
+@click.option("--ensure-open-trainings", "open_now", is_flag=True,
+              help="Then plan a training open for check-in now in each demo commune that has none.")
 @with_appcontext
-def demo_command(reset, if_empty):
+def demo_command(reset, if_empty, open_now):
     """Seed a Dak Lak-like province with a running campaign; print how to sign in."""
     if reset:
         reset_database()
@@ -57,20 +60,37 @@ def demo_command(reset, if_empty):
         upgrade()
     if is_seeded():
         if if_empty:
-            click.echo("Dữ liệu đã có sẵn — already seeded; nothing changed. "
+            click.echo("Dữ liệu đã có sẵn — already seeded; nothing seeded. "
                        f"Sign in at {LOGIN_URL} (demo accounts: see README.md).")
+            if open_now:
+                print_open(committed(ensure_open_trainings))
             return
         raise click.ClickException(
             "Cơ sở dữ liệu đã có dữ liệu — the database already holds data; nothing changed. "
             "Run `flask --app tracker demo --reset` to wipe it and seed the demo again."
         )
+    summary = committed(lambda: seed_demo(open_now=open_now))
+    print_summary(summary)
+    if open_now:
+        print_open(summary["open"])
+
+
+def committed(step):
+    """Run ``step`` in one transaction: commit what it did, or roll it all back; return its result."""
     try:
-        summary = seed_demo()
+        result = step()
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    print_summary(summary)
+    return result
+
+
+def print_open(lines):
+    """Print where to try the scanner."""
+    click.echo("")
+    for text in describe(lines):
+        click.echo(text)
 
 
 def reset_database():
@@ -96,8 +116,11 @@ def is_seeded():
     return any(db.session.scalar(sa.select(model.id).limit(1)) is not None for model in (Unit, User))
 
 
-def seed_demo(*, seed=SEED, now=None):
-    """Create the province, users, campaign and trainings (no commit); return a summary."""
+def seed_demo(*, seed=SEED, now=None, open_now=False):
+    """Create the province, users, campaign and trainings (no commit); return a summary.
+
+    With ``open_now``, each demo commune also gets a training open for check-in now if it has none.
+    """
     rng = random.Random(seed)
     units = seed_units(rng)
     users = seed_users(units)
@@ -108,8 +131,10 @@ def seed_demo(*, seed=SEED, now=None):
     trainings = seed_trainings(campaign, villages, admin, rng)
     now = now or utcnow()
     people = seed_people(campaign, trainings, users, rng, now=now)
+    opened = ensure_open_trainings(now=now) if open_now else []
+    trainings = trainings + [line["training"] for line in opened if line["created"]]
     return {"province": units[names.PROVINCE_CODE], "campaign": campaign, "units": units,
-            "trainings": trainings, "users": users, "now": now, **people}
+            "trainings": trainings, "users": users, "now": now, "open": opened, **people}
 
 
 def build_unit_rows(rng):
