@@ -23,10 +23,15 @@ def load_user(user_id):
     return None
 
 
+def access_ended():
+    """Return ``"revoked"`` or ``"expired"`` when this request's volunteer lost their access, else None."""
+    return g.get(ACCESS_ENDED)
+
+
 @login_manager.unauthorized_handler
 def unauthorized():
     """Tell a volunteer whose access ended why (403); send everyone else to the login page."""
-    ended = g.get(ACCESS_ENDED)
+    ended = access_ended()
     if ended == "revoked":
         raise Forbidden(_("Your access to the scanner was withdrawn by the coordinator. "
                           "Ask them for a new enrolment QR if you should still scan."), code="access_revoked")

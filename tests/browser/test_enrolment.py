@@ -1,0 +1,68 @@
+"""Enrolment by QR in headless Chromium at 360 px: the coordinator's QR decodes to the link, a phone with no
+account enrols through it and lands on the scanner, and a revocation refuses the phone's next page."""
+from pathlib import Path
+
+import sqlalchemy as sa
+import zxingcpp
+from PIL import Image
+
+from tests.browser.conftest import VIEWPORT
+from tracker.auth.models import User
+
+SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+NAME = "H'Nga Niê Kdăm"
+
+
+def _fits(page):
+    """Tell whether nothing sticks out sideways."""
+    return page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
+
+
+def _decode(png_path):
+    return zxingcpp.read_barcode(Image.open(png_path)).text
+
+
+def test_a_phone_enrols_by_the_coordinators_qr_and_is_refused_once_revoked(browser, live_server, new_page, db, users,
+                                                                         open_training, tmp_path):
+    coordinator = new_page(users["coordinator"])
+    coordinator.goto("/enrolments")
+    assert _fits(coordinator)
+    coordinator.fill("input[name=access_days]", "3")
+    with coordinator.expect_navigation():
+        coordinator.click("form[action$='/enrolments'] button[type=submit]")
+    link = coordinator.input_value("#enrol-link")
+    assert link.startswith(f"{live_server.url}/enrol/")
+    coordinator.wait_for_function("document.querySelector('main img').naturalWidth > 0")
+    coordinator.locator("main img").screenshot(path=str(tmp_path / "qr.png"))
+    assert _decode(tmp_path / "qr.png") == link
+    assert _fits(coordinator) and coordinator.is_visible("button[data-copy=enrol-link]")
+    coordinator.screenshot(path=str(SCREENS / "enrolment-qr.png"), full_page=True)
+
+    phone_context = browser.new_context(viewport=VIEWPORT, locale="vi-VN", base_url=live_server.url)
+    phone_context.set_default_timeout(10_000)
+    try:
+        phone = phone_context.new_page()
+        phone.goto(link)
+        assert "Xã Ea Kao" in phone.inner_text("main") and "3 ngày" in phone.inner_text("main") and _fits(phone)
+        phone.fill("input[name=full_name]", NAME)
+        phone.check("input[name=accept]")
+        phone.screenshot(path=str(SCREENS / "enrolment-phone.png"), full_page=True)
+        with phone.expect_navigation():
+            phone.click("main form button[type=submit]")
+        assert phone.url.endswith("/scan")
+        training = phone.goto(f"/trainings/{open_training.id}")
+        assert training.status == 200 and open_training.title in phone.inner_text("main")
+
+        coordinator.reload()
+        assert NAME in coordinator.inner_text("main")
+        with coordinator.expect_navigation():
+            coordinator.click("form[action*='/revoke'] button")
+        assert "đã thu hồi" in coordinator.inner_text("main")
+
+        refused = phone.goto("/scan")
+        assert refused.status == 403 and "thu hồi quyền dùng máy quét" in phone.inner_text("main")
+    finally:
+        phone_context.close()
+    db.session.expire_all()
+    volunteer = db.session.scalar(sa.select(User).where(User.full_name == NAME))
+    assert volunteer is not None and not volunteer.is_active
