@@ -38,6 +38,9 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True
+        # Enrolled volunteers stay signed in by this cookie for their days of access.
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
         #: Keys that sign QR cards, ``VERSION=SECRET`` separated by commas (``2=…,1=…``). New cards
         #: use the highest version; older versions still verify until removed. Unset: version 1,
         #: derived from the secret key.

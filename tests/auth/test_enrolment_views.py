@@ -15,6 +15,7 @@ from tests.participants.card_support import raster_svg
 from tracker.auth.models import Enrolment, Role, User
 from tracker.auth.operations import issue_token
 from tracker.checkins.models import CheckIn
+from tracker.config import Config
 from tracker.events.models import Event
 from tracker.extensions import limiter
 
@@ -267,3 +268,13 @@ def test_the_enrol_page_speaks_vietnamese(db, coordinator, app):
     text = phone.get(f"/enrol/{_token_from(page)}").get_data(as_text=True)
     with force_locale("vi"):
         assert 'lang="vi"' in text and "Xã Ea Kao" in text and "Type your name" not in text
+
+
+def test_the_remember_cookie_is_http_only_lax_and_secure_behind_https(app, db, coordinator, phone, monkeypatch):
+    monkeypatch.setenv("TRACKER_SECURE_COOKIES", "1")
+    assert Config().REMEMBER_COOKIE_SECURE is True
+    _id, page = _open_link(coordinator)
+    monkeypatch.setitem(app.config, "REMEMBER_COOKIE_SECURE", True)
+    response = _enrol(phone, _token_from(page))
+    [cookie] = [value for value in response.headers.getlist("Set-Cookie") if value.startswith("remember_token=")]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
