@@ -90,6 +90,9 @@ def test_a_volunteer_enrols_by_qr_scans_and_is_revoked_keeping_their_checkins(
     scan = phone.post(f"/api/v1/trainings/{dummy_training.id}/checkins", json=scan_body(dummy_participant), headers=bearer)
     assert scan.status_code == 201, scan.json
 
+    scanner_token = phone.post("/scan/token")
+    assert scanner_token.status_code == 200
+
     listed = coordinator.get(f"/enrolments/{enrolment_id}").get_data(as_text=True)
     assert NAME in listed and "0912345678" in listed
     revoked = coordinator.post(f"/enrolments/volunteers/{volunteer.id}/revoke", data={"back": enrolment_id})
@@ -99,6 +102,9 @@ def test_a_volunteer_enrols_by_qr_scans_and_is_revoked_keeping_their_checkins(
     assert refused.status_code == 403 and "withdrawn by the coordinator" in refused.get_data(as_text=True)
     again = phone.post(f"/api/v1/trainings/{dummy_training.id}/checkins", json=scan_body(dummy_participant), headers=bearer)
     assert again.status_code == 401
+    scanner_bearer = {"Authorization": f"Bearer {scanner_token.json['token']}"}
+    assert phone.get(f"/api/v1/trainings/{dummy_training.id}/checkins", headers=scanner_bearer).status_code == 401
+    assert phone.post("/scan/token").status_code in (401, 403)
     db.session.expire_all()
     [checkin] = db.session.scalars(sa.select(CheckIn)).all()
     assert checkin.volunteer_id == volunteer.id and checkin.voided_at is None
@@ -217,6 +223,9 @@ def test_closing_a_link_stops_new_enrolments(db, coordinator, phone):
     enrolment_id, page = _open_link(coordinator)
     token = _token_from(page)
     assert coordinator.post(f"/enrolments/{enrolment_id}/close").status_code == 302
+    closed_page = coordinator.get(f"/enrolments/{enrolment_id}").get_data(as_text=True)
+    assert "This link was closed" in closed_page and token not in closed_page
+    assert coordinator.get(f"/enrolments/{enrolment_id}/qr.png").status_code == 404
     response = phone.get(f"/enrol/{token}")
     assert response.status_code == 410 and "closed this enrolment link" in response.get_data(as_text=True)
     assert _enrol(phone, token).status_code == 410 and _volunteer(db) is None
