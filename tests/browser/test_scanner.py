@@ -146,7 +146,7 @@ def test_green_amber_and_red_answers_at_360_px(new_page, db, users, person, open
     page.fill("#manual-code", person.code)
     page.press("#manual-code", "Enter")
     page.wait_for_selector("#status.refused")
-    assert page.inner_text("#status-detail").startswith("Đã điểm danh lúc ")
+    assert page.inner_text("#status-title").startswith("Đã điểm danh lúc ")
     page.screenshot(path=str(SCREENS / "scan-red.png"))
     page.context.set_offline(True)
     page.fill("#manual-code", visitor.code)
@@ -162,3 +162,44 @@ def test_green_amber_and_red_answers_at_360_px(new_page, db, users, person, open
     page.press("#manual-code", "Enter")
     page.wait_for_selector("#status.refused >> text=Đây không phải thẻ người tham gia")
     assert len(_checkins(db)) == 2
+
+
+STORED_JS = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("tracker-scanner", 1);
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const tx = open.result.transaction(["scans", "rosters", "meta"]);
+    const all = (name) => new Promise((done) => { const r = tx.objectStore(name).getAll(); r.onsuccess = () => done(r.result); });
+    Promise.all([all("scans"), all("rosters"), all("meta")]).then(([scans, rosters, meta]) => resolve({scans, rosters, meta}));
+  };
+})"""
+
+
+def test_signing_out_warns_of_waiting_scans_keeps_them_and_sends_them_at_the_next_sign_in(new_page, db, users, person,
+                                                                                         open_training):
+    page = new_page(users["volunteer"])
+    page.goto(f"/scan?training={open_training.id}")
+    page.wait_for_selector("body[data-roster=fresh]")
+    page.route("**/api/v1/**/checkins*", lambda route: route.abort())  # the network fails under the scanner
+    page.route("**/api/v1/checkins/sync", lambda route: route.abort())
+    # A hardware scanner types the card's whole token into the box.
+    page.fill("#manual-code", make_token(person.code))
+    page.press("#manual-code", "Enter")
+    page.wait_for_selector("#status.accepted")
+    page.wait_for_selector("#queue[data-waiting='1']")
+    warnings = []
+    page.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.accept()))
+    with page.expect_navigation(url="**/login*"):
+        page.click("#sign-out button")
+    assert warnings and warnings[0].startswith("1 ")
+    stored = page.evaluate(STORED_JS)
+    assert [scan["state"] for scan in stored["scans"]] == ["waiting"] and stored["scans"][0]["name"] is None
+    assert stored["rosters"] == [] and stored["meta"] == []
+    assert _checkins(db) == []
+    page.unroute("**/api/v1/**/checkins*")
+    page.unroute("**/api/v1/checkins/sync")
+    sign_in(page, users["volunteer"].username)
+    page.goto(f"/scan?training={open_training.id}")
+    page.wait_for_selector("#queue[data-waiting='0']")
+    [checkin] = _checkins(db)
+    assert checkin.participant_id == person.id and checkin.is_offline is True

@@ -39,8 +39,8 @@ bp = Blueprint("scan", __name__)
 #: How long a scanner's bearer token lives: a long training day kept offline, then the sync.
 SCANNER_TOKEN_TTL = timedelta(hours=14)
 #: The scanner's files, cached by the service worker so that the page opens with no network.
-SHELL_FILES = ("css/scan.css", "js/scan/scanner.js", "js/scan/store.js", "js/scan/sender.js",
-               "js/scan/feedback.js", "js/scan/install.js", "vendor/qr-scanner/qr-scanner.min.js",
+SHELL_FILES = ("css/scan.css", "js/scan/scanner.js", "js/scan/store.js", "js/scan/sender.js", "js/scan/feedback.js",
+               "js/scan/install.js", "js/scan/signout.js", "vendor/qr-scanner/qr-scanner.min.js",
                "vendor/qr-scanner/qr-scanner-worker.min.js", "img/icon.svg")
 #: qr-scanner runs its decoder in a Worker made from a blob: URL.
 SCANNER_POLICY = CONTENT_SECURITY_POLICY + "; worker-src 'self' blob:"

@@ -1,3 +1,5 @@
+import { guardSignOut } from "./signout.js";
+
 // Install the scanner's service worker and keep this page for opening without network.
 export async function install() {
   if (!("serviceWorker" in navigator)) return;
@@ -12,4 +14,7 @@ export async function install() {
   }
 }
 
-if (!document.getElementById("scan-config")) install();
+if (!document.getElementById("scan-config")) {
+  install();
+  guardSignOut();
+}

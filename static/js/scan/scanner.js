@@ -3,6 +3,7 @@ import QrScanner from "../../vendor/qr-scanner/qr-scanner.min.js";
 import { signal } from "./feedback.js";
 import { install } from "./install.js";
 import { Sender } from "./sender.js";
+import { guardSignOut } from "./signout.js";
 import * as store from "./store.js";
 
 const config = JSON.parse(document.getElementById("scan-config").textContent);
@@ -68,9 +69,10 @@ async function handle(text, source) {
   if (refused) return answer("refused", T.refused, "", refused);
   const earlier = await earlierScan(card.code);
   const name = roster.people[card.code];
-  if (earlier) return answer("refused", T.refused, name || card.code, fill(T.already, { time: clock.format(new Date(earlier)) }));
+  if (earlier) return answer("refused", fill(T.already, { time: clock.format(new Date(earlier)) }), name || card.code);
   const scan = { scan_id: newId(), training_id: training.id, scanned_at: at.toISOString(), source, person: card.code,
-                 shown: name ? "accepted" : "pending", offline: !navigator.onLine, state: "waiting", name: name || null };
+                 shown: name ? "accepted" : "pending", offline: !navigator.onLine, state: "waiting", name: name || null,
+                 user: config.user };
   if (card.qr) scan.qr = card.qr;
   else scan.code = card.code;
   await store.putScan(scan);
@@ -81,7 +83,7 @@ async function handle(text, source) {
   sender.sendNow(scan);
 }
 
-function answer(state, title, name, detail) {
+function answer(state, title, name, detail = "") {
   show(state, title, name, detail);
   signal(state);
 }
@@ -91,7 +93,7 @@ async function settled(scan) {
   if (scan.scan_id === latest) {
     if (scan.state === "refused") answer("refused", T.refused, scan.name || scan.person, scan.message);
     else if (scan.result === "already_checked_in") {
-      answer("refused", T.refused, scan.name, fill(T.already, { time: clock.format(new Date(scan.checked_in_at)) }));
+      answer("refused", fill(T.already, { time: clock.format(new Date(scan.checked_in_at)) }), scan.name);
     } else if (scan.shown === "pending") answer("accepted", T.accepted, scan.name, clock.format(new Date(scan.scanned_at)));
   }
   await render();
@@ -203,6 +205,7 @@ $("manual").addEventListener("submit", (event) => {
 const sender = new Sender(config, { onSettled: settled, onQueue: queue });
 show("idle", T.ready);
 install();
+guardSignOut(() => sender.flush());
 refreshRoster().then(() => sender.start());
 window.addEventListener("online", refreshRoster);
 setInterval(refreshRoster, 60000);

@@ -98,7 +98,9 @@ export class Sender {
     if (this.busy) return;
     this.busy = true;
     try {
-      const waiting = (await store.waitingScans()).filter((scan) => !this.inFlight.has(scan.scan_id)).sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
+      // Only this user's scans: another's wait on the phone until they sign in again.
+      const mine = (scan) => scan.user === this.user && !this.inFlight.has(scan.scan_id);
+      const waiting = (await store.waitingScans()).filter(mine).sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
       for (let start = 0; start < waiting.length; start += BATCH) {
         await this.sendBatch(waiting.slice(start, start + BATCH));
       }

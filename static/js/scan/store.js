@@ -54,3 +54,13 @@ export async function settleScan(scanId, change) {
   await putScan(scan);
   return scan;
 }
+
+// Forget what the signed-in user's scanning left here; scans still waiting stay (without names) to be sent later.
+export async function forgetUser() {
+  for (const scan of await allScans()) {
+    if (scan.state !== "waiting") await run("scans", "readwrite", (s) => s.delete(scan.scan_id));
+    else if (scan.name) await putScan({ ...scan, name: null });
+  }
+  await run("rosters", "readwrite", (s) => s.clear());
+  await run("meta", "readwrite", (s) => s.clear());
+}
