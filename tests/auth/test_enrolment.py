@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from tracker.auth.enrolments import operations, queries
 from tracker.auth.enrolments.schemas import EnrolmentCreateSchema, EnrolSchema
 from tracker.auth.models import Role, User
-from tracker.auth.operations import authenticate, issue_token, user_for_token
+from tracker.auth.operations import authenticate, issue_token, set_user_active, user_for_token
 from tracker.auth.session import load_user
-from tracker.core.errors import Forbidden, InvalidInput, NotFound
+from tracker.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tracker.core.time import utcnow
 from tracker.events.models import Event
 
@@ -214,3 +214,12 @@ def test_the_days_of_access_run_from_one_to_thirty(app, tree, days):
 def test_a_link_defaults_to_seven_days(app, tree):
     assert EnrolmentCreateSchema().load({"unit": "", "access_days": ""}) == {"unit": None, "access_days": 7}
 
+
+
+def test_a_revoked_volunteer_cannot_be_reactivated_from_the_users_page(db, link, users):
+    _token, enrolment = link
+    volunteer = _enrol(enrolment)
+    operations.revoke_volunteer(volunteer, user=users["coordinator"])
+    with pytest.raises(Conflict):
+        set_user_active(volunteer, True, user=users["coordinator"])
+    assert not volunteer.is_active

@@ -109,6 +109,8 @@ def test_a_volunteer_enrols_by_qr_scans_and_is_revoked_keeping_their_checkins(
     [checkin] = db.session.scalars(sa.select(CheckIn)).all()
     assert checkin.volunteer_id == volunteer.id and checkin.voided_at is None
     assert "revoked" in coordinator.get("/enrolments").get_data(as_text=True)
+    users_page = coordinator.get("/users").get_data(as_text=True)
+    assert "enrolled by QR, until" in users_page and f"/users/{volunteer.id}/active" not in users_page
 
 
 def test_the_remember_cookie_alone_keeps_the_volunteer_signed_in_until_access_ends(db, coordinator, phone,

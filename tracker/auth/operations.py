@@ -46,7 +46,7 @@ def create_user(data, *, user):
     return new_user
 
 
-def set_user_active(account, is_active, *, user):
+def set_user_active(account, is_active, *, user, now=None):
     """Deactivate or reactivate an account: a deactivated one can neither sign in nor use its tokens."""
     ensure_can(user, "users.enroll", account.unit)
     if account.role not in grantable_roles(user):
@@ -55,6 +55,8 @@ def set_user_active(account, is_active, *, user):
         raise Conflict(_("You cannot deactivate your own account."))
     if account.is_active == is_active:
         return account
+    if is_active and not account.has_access(now) and account.access_until is not None:
+        raise Conflict(_("This volunteer's days of access are over: they enrol again through a new enrolment QR."))
     account.is_active = is_active
     db.session.flush()
     events.record("user.reactivated" if is_active else "user.deactivated", account,
