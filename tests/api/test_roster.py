@@ -34,13 +34,14 @@ def test_an_unchanged_roster_answers_304_and_a_check_in_changes_it(api_as, db, u
     again = api.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.get_data() == b""
     at = utcnow()
-    check_in(open_training, {"code": people["here"].code, "scan_id": uuid.uuid4(), "scanned_at": at},
-             user=users["volunteer"])
+    answer = check_in(open_training, {"code": people["here"].code, "scan_id": uuid.uuid4(), "scanned_at": at},
+                      user=users["volunteer"])
     db.session.commit()
     changed = api.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
-    [[code, checked_in_at]] = changed.json["checked_in"]
+    [[code, checked_in_at, checkin_id]] = changed.json["checked_in"]
     assert code == people["here"].code and checked_in_at.startswith(at.strftime("%Y-%m-%dT%H:%M"))
+    assert checkin_id == answer.checkin.id
 
 
 @pytest.mark.parametrize(("who", "status"), [("other_coordinator", 404), ("committee", 403), ("coordinator", 200),

@@ -222,3 +222,29 @@ def test_signing_out_warns_of_waiting_scans_keeps_them_and_sends_them_at_the_nex
     page.wait_for_selector("#queue[data-waiting='0']")
     [checkin] = _checkins(db)
     assert checkin.participant_id == person.id and checkin.is_offline is True
+
+
+def test_a_coordinator_undoes_a_mistaken_scan_and_a_volunteer_has_no_undo(new_page, db, users, person, tree,
+                                                                          open_training, create_participant):
+    other = create_participant("Y Bih Êban", village=tree["village"])
+    volunteer = new_page(users["volunteer"])
+    volunteer.goto(f"/scan?training={open_training.id}")
+    volunteer.wait_for_selector("body[data-roster=fresh]")
+    volunteer.fill("#manual-code", person.code)
+    volunteer.press("#manual-code", "Enter")
+    volunteer.wait_for_selector("#recent li.accepted >> text=đã gửi")
+    assert volunteer.query_selector("#recent button.undo") is None
+    page = new_page(users["coordinator"])
+    page.goto(f"/scan?training={open_training.id}")
+    page.wait_for_selector("body[data-roster=fresh]")
+    assert page.inner_text("#count") == "1"
+    page.fill("#manual-code", other.code)
+    page.press("#manual-code", "Enter")
+    page.wait_for_selector("#recent li.accepted button.undo")
+    assert page.inner_text("#count") == "2"
+    page.once("dialog", lambda dialog: dialog.accept("Quét nhầm thẻ"))
+    page.click("#recent li.accepted button.undo")
+    page.wait_for_selector("#recent li.voided >> text=Đã hoàn tác")
+    assert page.inner_text("#count") == "1"
+    voided = [checkin for checkin in _checkins(db) if checkin.is_voided]
+    assert [(c.participant_id, c.void_reason) for c in voided] == [(other.id, "Quét nhầm thẻ")]

@@ -1,7 +1,7 @@
 """``/api/v1/trainings/{id}/roster``: who the scanner can greet by name without the network.
 
 The roster holds the participant code and display name of everyone living in the training's
-commune — nothing else personal — and who is already checked in (code and time), so a phone can
+commune — nothing else personal — and who is already checked in (code, time and the check-in's id, for an undo), so a phone can
 answer a scan at once. An ``ETag`` makes a refresh that finds nothing new a bodiless 304.
 """
 import hashlib
@@ -29,8 +29,8 @@ class RosterSchema(ma.Schema):
     commune = ma.fields.String(metadata={"description": "The code of the training's commune"})
     people = ma.fields.List(ma.fields.List(ma.fields.String()), metadata={
         "description": "[code, display name] of each participant living in the commune, by code"})
-    checked_in = ma.fields.List(ma.fields.List(ma.fields.String()), metadata={
-        "description": "[code, checked in at (ISO 8601)] of each counting check-in at the training"})
+    checked_in = ma.fields.List(ma.fields.List(ma.fields.Raw()), metadata={
+        "description": "[code, checked in at (ISO 8601), check-in id] of each counting check-in at the training"})
 
 
 @bp.get("/trainings/<int:training_id>/roster")
@@ -58,8 +58,8 @@ def commune_people(commune):
 
 
 def checked_in_codes(training):
-    """Return ``[code, scanned at]`` of the training's counting check-ins, in scan order."""
-    stmt = (sa.select(Participant.code, CheckIn.scanned_at).join(CheckIn.participant)
+    """Return ``[code, scanned at, check-in id]`` of the training's counting check-ins, in scan order."""
+    stmt = (sa.select(Participant.code, CheckIn.scanned_at, CheckIn.id).join(CheckIn.participant)
             .where(CheckIn.training_id == training.id, CheckIn.voided_at.is_(None))
             .order_by(CheckIn.scanned_at, CheckIn.id))
-    return [[code, at.astimezone(UTC).isoformat()] for code, at in db.session.execute(stmt)]
+    return [[code, at.astimezone(UTC).isoformat(), checkin_id] for code, at, checkin_id in db.session.execute(stmt)]

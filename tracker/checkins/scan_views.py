@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager
 
-from tracker.auth.access import ensure_can, scope_filter
+from tracker.auth.access import can, ensure_can, scope_filter
 from tracker.auth.operations import issue_token
 from tracker.checkins.operations import CLOSES_AFTER, OPENS_BEFORE, checkin_window
 from tracker.checkins.queries import get_training_for_scan
@@ -84,9 +84,10 @@ def _page_config(training):
                      "opens": local(opens, zone).strftime("%H:%M"), "closes": local(closes, zone).strftime("%H:%M"),
                      "cancelled": training.is_cancelled, "timezone": zone},
         "user": current_user.id,
+        "can_void": can(current_user, "checkins.void"),
         "urls": {"token": url_for("scan.scanner_token"), "roster": f"/api/v1/trainings/{training.id}/roster",
                  "checkin": f"/api/v1/trainings/{training.id}/checkins", "sync": "/api/v1/checkins/sync",
-                 "worker": url_for("scan.service_worker")},
+                 "worker": url_for("scan.service_worker"), "void": "/api/v1/checkins/{id}/void"},
         "texts": _texts(),
     }
 
@@ -105,6 +106,8 @@ def _texts():
         "waiting": _("%(count)s scans waiting to be sent"), "none_waiting": _("Everything is sent"),
         "last_sync": _("last sent at %(time)s"), "offline": _("No network: scans are kept on this phone."),
         "signed_out": _("Sign in again to send the waiting scans; they are kept on this phone."),
+        "undo": _("Undo"), "undone": _("Undone"), "undo_reason": _("Why undo this check-in?"),
+        "undo_default": _("Scanned by mistake"), "undo_failed": _("The check-in could not be undone: %(reason)s"),
         "torch": _("Light"), "switch": _("Switch camera"), "sent": _("sent"), "waiting_one": _("waiting"),
     }
 

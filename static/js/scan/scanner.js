@@ -17,7 +17,8 @@ const $ = (id) => document.getElementById(id);
 const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23",
                                                  timeZone: training.timezone });
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
-let roster = { people: {}, checked: {} };
+let roster = { people: {}, checked: {}, ids: {} };
+const COUNTS = (scan) => scan.state !== "refused" && scan.state !== "voided";
 let latest = null;
 const seen = new Map();
 
@@ -58,7 +59,7 @@ function refusal(card, at) {
 
 async function earlierScan(code) {
   if (roster.checked[code]) return roster.checked[code];
-  const mine = (await store.scansOf(training.id)).filter((s) => s.person === code && s.state !== "refused");
+  const mine = (await store.scansOf(training.id)).filter((s) => s.person === code && COUNTS(s));
   return mine.length ? (mine[0].checked_in_at || mine[0].scanned_at) : null;
 }
 
@@ -100,6 +101,7 @@ async function settled(scan) {
 }
 
 function label(scan) {
+  if (scan.state === "voided") return ["voided", T.undone];
   if (scan.state === "refused") return ["refused", scan.message || T.refused];
   if (scan.result === "already_checked_in") return ["refused", fill(T.already, { time: clock.format(new Date(scan.checked_in_at)) })];
   if (scan.state === "sent") return ["accepted", T.sent];
@@ -109,7 +111,7 @@ function label(scan) {
 async function render() {
   const scans = (await store.scansOf(training.id)).sort((a, b) => b.scanned_at.localeCompare(a.scanned_at));
   const counted = new Set(Object.keys(roster.checked));
-  for (const scan of scans) if (scan.state !== "refused") counted.add(scan.person);
+  for (const scan of scans) if (COUNTS(scan)) counted.add(scan.person);
   $("count").textContent = counted.size;
   $("recent").replaceChildren(...scans.slice(0, RECENT).map((scan) => {
     const [state, text] = label(scan);
@@ -123,6 +125,13 @@ async function render() {
     const what = document.createElement("span");
     what.textContent = text;
     item.append(when, who, what);
+    if (config.can_void && scan.state === "sent" && scan.result === "checked_in") {
+      const undo = document.createElement("button");
+      undo.type = "button";
+      undo.className = "undo";
+      undo.textContent = T.undo;
+      item.append(undo);
+    }
     return item;
   }));
 }
@@ -149,7 +158,8 @@ async function refreshRoster() {
     if (response.status !== 200) return;
     const body = await response.json();
     roster = { training_id: training.id, etag: response.headers.get("ETag"),
-               people: Object.fromEntries(body.people), checked: Object.fromEntries(body.checked_in) };
+               people: Object.fromEntries(body.people), checked: Object.fromEntries(body.checked_in),
+               ids: Object.fromEntries(body.checked_in.map(([code, , id]) => [code, id])) };
     await store.putRoster(roster);
     document.body.dataset.roster = "fresh";
   } catch (error) {
@@ -193,6 +203,30 @@ function onDecode(text) {
   if (last && now - last < COOL_DOWN) return;
   handle(text, "camera");
 }
+
+// Undo a mistaken check-in (coordinators and admins), online: it stops counting and its record stays.
+async function undo(scanId) {
+  const scan = await store.getScan(scanId);
+  const reason = window.prompt(T.undo_reason, T.undo_default);
+  if (!scan || !reason || !reason.trim()) return;
+  await refreshRoster();
+  const id = roster.ids?.[scan.person];
+  try {
+    const response = await sender.api(config.urls.void.replace("{id}", id), { method: "POST", body: { reason } });
+    if (!response.ok) throw new Error((await response.json()).error?.message || response.status);
+  } catch (error) {
+    return answer("refused", T.refused, scan.name, fill(T.undo_failed, { reason: error.message }));
+  }
+  await store.settleScan(scanId, { state: "voided" });
+  delete roster.checked[scan.person];
+  show("idle", T.undone, scan.name);
+  await refreshRoster();
+}
+
+$("recent").addEventListener("click", (event) => {
+  const button = event.target.closest("button.undo");
+  if (button) undo(button.closest("li").dataset.scan);
+});
 
 $("manual").addEventListener("submit", (event) => {
   event.preventDefault();
