@@ -121,7 +121,9 @@ def test_the_camera_reads_a_card_and_the_person_is_checked_in(camera_browser, li
 def test_offline_the_page_opens_answers_from_the_roster_and_sends_the_scan_once(new_page, db, users, person,
                                                                                 open_training):
     page = new_page(users["volunteer"])
-    page.goto(f"/scan?training={open_training.id}")
+    page.goto("/scan")
+    page.wait_for_selector("body[data-offline=ready]")
+    page.click(f"a[href='/scan?training={open_training.id}']")
     page.wait_for_selector("body[data-offline=ready][data-roster=fresh]")
     # No camera in this browser: the page says so and typing still works.
     page.wait_for_selector("#camera-message:not([hidden])")
@@ -143,6 +145,11 @@ def test_offline_the_page_opens_answers_from_the_roster_and_sends_the_scan_once(
         assert "1" in page.inner_text("#queue") and page.inner_text("#count") == "1"
         page.screenshot(path=str(SCREENS / "scan-offline.png"))
         assert _checkins(db) == []
+        # The list of open trainings opens offline too, as it was at the last visit.
+        listing = context.new_page()
+        assert listing.goto("/scan").from_service_worker
+        assert listing.query_selector(f"a[href='/scan?training={open_training.id}']")
+        listing.close()
     finally:
         context.set_offline(False)
     page.wait_for_selector("#queue[data-waiting='0']")

@@ -1,25 +1,21 @@
 """``/api/v1/trainings/{id}/roster``: who the scanner can greet by name without the network.
 
 The roster holds the participant code and display name of everyone living in the training's
-commune — nothing else personal — and who is already checked in (code, time and the check-in's id, for an undo), so a phone can
-answer a scan at once. An ``ETag`` makes a refresh that finds nothing new a bodiless 304.
+commune — nothing else personal — and who is already checked in (code, time, and the check-in's
+id for an undo), so a phone can answer a scan at once. An ``ETag`` makes a refresh that finds
+nothing new a bodiless 304.
 """
 import hashlib
 import json
 
 import marshmallow as ma
-import sqlalchemy as sa
 from flask import current_app, request
 from flask_login import current_user
 
 from tracker.api.common import protect
-from tracker.checkins.models import CheckIn
 from tracker.checkins.queries import get_training_for_scan
+from tracker.checkins.scan_queries import checked_in_codes, commune_people
 from tracker.core.args import Blueprint
-from tracker.core.time import UTC
-from tracker.extensions import db
-from tracker.geo.models import Unit
-from tracker.participants.models import Participant
 
 bp = protect(Blueprint("api_roster", __name__, url_prefix="/api/v1", description="Check-ins"))
 
@@ -48,18 +44,3 @@ def get_roster(training_id):
     response.headers["Cache-Control"] = "private, no-cache"
     return response.make_conditional(request)
 
-
-def commune_people(commune):
-    """Return ``[code, full name]`` of everyone living in ``commune``'s villages, by code."""
-    villages = sa.select(Unit.id).where(sa.or_(Unit.parent_id == commune.id, Unit.id == commune.id))
-    stmt = (sa.select(Participant.code, Participant.full_name)
-            .where(Participant.village_id.in_(villages)).order_by(Participant.code))
-    return [[code, name] for code, name in db.session.execute(stmt)]
-
-
-def checked_in_codes(training):
-    """Return ``[code, scanned at, check-in id]`` of the training's counting check-ins, in scan order."""
-    stmt = (sa.select(Participant.code, CheckIn.scanned_at, CheckIn.id).join(CheckIn.participant)
-            .where(CheckIn.training_id == training.id, CheckIn.voided_at.is_(None))
-            .order_by(CheckIn.scanned_at, CheckIn.id))
-    return [[code, at.astimezone(UTC).isoformat(), checkin_id] for code, at, checkin_id in db.session.execute(stmt)]

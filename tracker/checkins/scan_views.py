@@ -15,24 +15,21 @@ from functools import cache
 from pathlib import Path
 
 import marshmallow as ma
-import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import contains_eager
 
-from tracker.auth.access import can, ensure_can, scope_filter
+from tracker.auth.access import can, ensure_can
 from tracker.auth.operations import issue_token
-from tracker.checkins.operations import CLOSES_AFTER, OPENS_BEFORE, checkin_window
+from tracker.checkins.operations import checkin_window
 from tracker.checkins.queries import get_training_for_scan
+from tracker.checkins.scan_queries import open_trainings
 from tracker.core.args import DropBlanks, Id, load
 from tracker.core.errors import AppError
 from tracker.core.security import CONTENT_SECURITY_POLICY
 from tracker.core.time import UTC, local, utcnow
 from tracker.extensions import db
-from tracker.geo.models import Unit
-from tracker.trainings.models import Training, TrainingStatus
 
 bp = Blueprint("scan", __name__)
 
@@ -62,16 +59,6 @@ def scan_page():
     else:
         html = render_template("scan/list.html", trainings=open_trainings(current_user))
     return html, {"Content-Security-Policy": SCANNER_POLICY, "Cache-Control": "no-cache"}
-
-
-def open_trainings(user, *, now=None):
-    """Return the trainings in ``user``'s scope that take check-ins now (not cancelled), by start."""
-    now = now or utcnow()
-    stmt = (sa.select(Training).join(Training.village).options(contains_eager(Training.village))
-            .where(scope_filter(user, Unit), Training.status != TrainingStatus.cancelled,
-                   Training.starts_at <= now + OPENS_BEFORE, Training.ends_at >= now - CLOSES_AFTER)
-            .order_by(Training.starts_at, Training.id))
-    return db.session.scalars(stmt).all()
 
 
 def _page_config(training):
