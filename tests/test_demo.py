@@ -15,7 +15,7 @@ from tracker.campaigns.models import Campaign, Target
 from tracker.campaigns.queries import campaign_today, countdown
 from tracker.checkins.models import CheckIn
 from tracker.core.time import combine_local, utcnow
-from tracker.demo_scan import demo_communes, ensure_open_trainings, open_training_in
+from tracker.demo_scan import demo_communes, describe, ensure_open_trainings, open_training_in
 from tracker.events.models import Event
 from tracker.geo.models import Unit, UnitLevel
 from tracker.outcomes.models import Indicator, Outcome
@@ -234,3 +234,15 @@ def test_a_fresh_demo_with_the_step_has_open_trainings(db, runner, small_demo):
     assert "demo data seeded" in result.output
     assert "try the scanner" in result.output and result.output.count("/scan?training=") == 2
     assert all(open_training_in(commune, utcnow()) is not None for commune in demo_communes())
+
+
+def test_the_open_step_says_why_when_the_demo_campaign_is_over(db, seeded, count_events):
+    campaign = db.session.scalar(sa.select(Campaign))
+    campaign.deadline = campaign_today(campaign) - timedelta(days=1)
+    db.session.commit()
+    trainings, events = count(db, Training), count_events()
+    lines = ensure_open_trainings(now=_at_three_in_the_morning(db))
+    assert [line["training"] for line in lines] == [None, None]
+    assert all("The training must take place between" in line["error"] for line in lines)
+    assert "demo --reset" in "\n".join(describe(lines))
+    assert count(db, Training) == trainings and count_events() == events

@@ -112,7 +112,8 @@ def describe(lines):
     for line in lines:
         commune, training, village = line["commune"], line["training"], line["village"]
         if training is None:
-            text.append(f"  {commune.name}: không lên lịch được buổi mở điểm danh — no open training: {line['error']}")
+            text.append(f"  {commune.name}: không lên lịch được buổi mở điểm danh — no open training: {line['error']} "
+                        "(`flask --app tracker demo --reset` seeds a fresh demo around today)")
             continue
         tz = training.campaign.timezone
         state = "mới tạo (planned now)" if line["created"] else "đã có (already there)"
