@@ -12,6 +12,7 @@ from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import VIEWPORT, chromium_path, sign_in
+from tracker.auth.models import ApiToken
 from tracker.checkins.models import CheckIn, CheckInSource, Shown
 from tracker.participants.cards import render_qr_png
 from tracker.participants.tokens import make_token
@@ -98,6 +99,7 @@ def test_the_camera_reads_a_card_and_the_person_is_checked_in(camera_browser, li
         assert page.inner_text("#status-title") == "Đã điểm danh"
         page.wait_for_selector("#recent li.accepted >> text=đã gửi")
         assert page.inner_text("#count") == "1"
+        page.screenshot(path=str(SCREENS / "scan-camera.png"))
         page.wait_for_selector("body[data-offline=ready]")
         sizes = first_load_sizes(loaded)
         timing = page.evaluate("window.__scanTimes")
@@ -255,3 +257,18 @@ def test_a_coordinator_undoes_a_mistaken_scan_and_a_volunteer_has_no_undo(new_pa
     assert page.inner_text("#count") == "1"
     voided = [checkin for checkin in _checkins(db) if checkin.is_voided]
     assert [(c.participant_id, c.void_reason) for c in voided] == [(other.id, "Quét nhầm thẻ")]
+
+
+def test_a_token_the_server_no_longer_accepts_is_renewed_without_losing_the_scan(new_page, db, users, person,
+                                                                                 open_training):
+    page = new_page(users["volunteer"])
+    page.goto(f"/scan?training={open_training.id}")
+    page.wait_for_selector("body[data-roster=fresh]")
+    db.session.execute(sa.delete(ApiToken))  # as if it expired or was purged
+    db.session.commit()
+    page.fill("#manual-code", person.code)
+    page.press("#manual-code", "Enter")
+    page.wait_for_selector("#recent li.accepted >> text=đã gửi")
+    [checkin] = _checkins(db)
+    assert checkin.participant_id == person.id and checkin.is_offline is False
+    assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 1
