@@ -125,6 +125,7 @@ def test_offline_the_page_opens_answers_from_the_roster_and_sends_the_scan_once(
     page = new_page(users["volunteer"])
     page.goto("/scan")
     page.wait_for_selector("body[data-offline=ready]")
+    page.screenshot(path=str(SCREENS / "scan-list.png"))
     page.click(f"a[href='/scan?training={open_training.id}']")
     page.wait_for_selector("body[data-offline=ready][data-roster=fresh]")
     # No camera in this browser: the page says so and typing still works.
@@ -186,6 +187,9 @@ def test_green_amber_and_red_answers_at_360_px(new_page, db, users, person, open
     # Settled on sync: the server knows the visitor, and the answer on screen turns green with the name.
     page.wait_for_selector("#status.accepted")
     assert page.inner_text("#status-name") == "Lê Thị Mai" and page.inner_text("#count") == "2"
+    page.fill("#manual-code", "ZZZZ-ZZZZ")  # well-formed, nobody's: amber, then the server's refusal in Vietnamese
+    page.press("#manual-code", "Enter")
+    page.wait_for_selector("#recent li.refused >> text=Không có người tham gia nào mang mã ZZZZZZZZ")
     page.fill("#manual-code", "PD1.ABC")
     page.press("#manual-code", "Enter")
     page.wait_for_selector("#status.refused >> text=Đây không phải thẻ người tham gia")

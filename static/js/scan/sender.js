@@ -58,7 +58,9 @@ export class Sender {
   // Call the API with the bearer token, renewing it once if the server no longer accepts it.
   async api(url, { method = "GET", body, headers = {} } = {}) {
     for (const renew of [false, true]) {
-      const init = { method, headers: { ...headers, Authorization: `Bearer ${await this.token(renew)}` } };
+      // The server's refusals come in the page's language, whatever the phone's own.
+      const init = { method, headers: { ...headers, Authorization: `Bearer ${await this.token(renew)}`,
+                                        "Accept-Language": document.documentElement.lang } };
       if (body !== undefined) {
         init.body = JSON.stringify(body);
         init.headers["Content-Type"] = "application/json";
