@@ -276,3 +276,21 @@ def test_a_token_the_server_no_longer_accepts_is_renewed_without_losing_the_scan
     [checkin] = _checkins(db)
     assert checkin.participant_id == person.id and checkin.is_offline is False
     assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 1
+
+
+def test_a_failed_send_is_retried_by_itself_while_the_page_stays_open(new_page, db, users, person, open_training):
+    page = new_page(users["volunteer"])
+    page.goto(f"/scan?training={open_training.id}")
+    page.wait_for_selector("body[data-roster=fresh]")
+    page.route("**/api/v1/**/checkins*", lambda route: route.abort())
+    page.route("**/api/v1/checkins/sync", lambda route: route.abort())
+    page.fill("#manual-code", person.code)
+    page.press("#manual-code", "Enter")
+    page.wait_for_selector("#queue[data-waiting='1']")
+    page.wait_for_timeout(2500)  # a first retry fails too: the next waits longer
+    assert _checkins(db) == []
+    page.unroute("**/api/v1/**/checkins*")
+    page.unroute("**/api/v1/checkins/sync")
+    page.wait_for_selector("#queue[data-waiting='0']", timeout=20_000)
+    [checkin] = _checkins(db)
+    assert checkin.participant_id == person.id and checkin.is_offline is True
