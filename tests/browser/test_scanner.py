@@ -1,8 +1,11 @@
 """The scanner in headless Chromium on a 360 px phone: a fake camera shows a card the app made and the
 page greets the person and checks them in; offline, the page opens from its service worker, answers
-from the roster, keeps the scan, and sends it exactly once when the network returns."""
+from the roster, keeps the scan, and sends it exactly once when the network returns.
+
+TRACKER_SCREENS=1 also saves the screenshots docs/screens/scan-*.png (360 px wide)."""
 import gzip
 import io
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +21,12 @@ from tracker.participants.cards import render_qr_png
 from tracker.participants.tokens import make_token
 
 SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+
+
+def screenshot(page, name):
+    """Save the page as docs/screens/``name`` when asked (TRACKER_SCREENS=1), so test runs leave the tree clean."""
+    if os.environ.get("TRACKER_SCREENS"):
+        page.screenshot(path=str(SCREENS / name))
 
 
 def write_y4m(path, image, frames=20):
@@ -99,7 +108,7 @@ def test_the_camera_reads_a_card_and_the_person_is_checked_in(camera_browser, li
         assert page.inner_text("#status-title") == "Đã điểm danh"
         page.wait_for_selector("#recent li.accepted >> text=đã gửi")
         assert page.inner_text("#count") == "1"
-        page.screenshot(path=str(SCREENS / "scan-camera.png"))
+        screenshot(page, "scan-camera.png")
         page.wait_for_selector("body[data-offline=ready]")
         sizes = first_load_sizes(loaded)
         timing = page.evaluate("window.__scanTimes")
@@ -125,7 +134,7 @@ def test_offline_the_page_opens_answers_from_the_roster_and_sends_the_scan_once(
     page = new_page(users["volunteer"])
     page.goto("/scan")
     page.wait_for_selector("body[data-offline=ready]")
-    page.screenshot(path=str(SCREENS / "scan-list.png"))
+    screenshot(page, "scan-list.png")
     page.click(f"a[href='/scan?training={open_training.id}']")
     page.wait_for_selector("body[data-offline=ready][data-roster=fresh]")
     # No camera in this browser: the page says so and typing still works.
@@ -146,7 +155,7 @@ def test_offline_the_page_opens_answers_from_the_roster_and_sends_the_scan_once(
         assert page.inner_text("#status-name") == "H'Nhung Niê Kđăm"
         page.wait_for_selector("#queue[data-waiting='1']")
         assert "1" in page.inner_text("#queue") and page.inner_text("#count") == "1"
-        page.screenshot(path=str(SCREENS / "scan-offline.png"))
+        screenshot(page, "scan-offline.png")
         assert _checkins(db) == []
         # The list of open trainings opens offline too, as it was at the last visit.
         listing = context.new_page()
@@ -171,18 +180,18 @@ def test_green_amber_and_red_answers_at_360_px(new_page, db, users, person, open
     page.press("#manual-code", "Enter")
     page.wait_for_selector("#recent li.accepted >> text=đã gửi")
     assert page.inner_text("#status-name") == "H'Nhung Niê Kđăm" and page.inner_text("#count") == "1"
-    page.screenshot(path=str(SCREENS / "scan-green.png"))
+    screenshot(page, "scan-green.png")
     page.fill("#manual-code", person.code)
     page.press("#manual-code", "Enter")
     page.wait_for_selector("#status.refused")
     assert page.inner_text("#status-title").startswith("Đã điểm danh lúc ")
-    page.screenshot(path=str(SCREENS / "scan-red.png"))
+    screenshot(page, "scan-red.png")
     page.context.set_offline(True)
     page.fill("#manual-code", visitor.code)
     page.press("#manual-code", "Enter")
     page.wait_for_selector("#status.pending")
     assert page.inner_text("#status-title") == "Sẽ được xác minh" and page.inner_text("#status-name") == visitor.code
-    page.screenshot(path=str(SCREENS / "scan-amber.png"))
+    screenshot(page, "scan-amber.png")
     page.context.set_offline(False)
     # Settled on sync: the server knows the visitor, and the answer on screen turns green with the name.
     page.wait_for_selector("#status.accepted")
