@@ -15,6 +15,7 @@ from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import VIEWPORT, chromium_path, sign_in
+from tests.browser.test_digest_pages import LONG_TITLE, OFFENDERS_JS
 from tracker.auth.models import ApiToken
 from tracker.checkins.models import CheckIn, CheckInSource, Shown
 from tracker.participants.cards import render_qr_png
@@ -135,6 +136,7 @@ def test_offline_the_page_opens_answers_from_the_roster_and_sends_the_scan_once(
     page.goto("/scan")
     page.wait_for_selector("body[data-offline=ready]")
     screenshot(page, "scan-list.png")
+    assert page.evaluate(OFFENDERS_JS, VIEWPORT["width"]) == []
     page.click(f"a[href='/scan?training={open_training.id}']")
     page.wait_for_selector("body[data-offline=ready][data-roster=fresh]")
     # No camera in this browser: the page says so and typing still works.
@@ -173,6 +175,8 @@ def test_offline_the_page_opens_answers_from_the_roster_and_sends_the_scan_once(
 
 def test_green_amber_and_red_answers_at_360_px(new_page, db, users, person, open_training, create_participant, tree):
     visitor = create_participant("Lê Thị Mai", village=tree["other_village"])  # not in the commune's roster
+    open_training.title = LONG_TITLE  # long names must wrap, not widen the page
+    db.session.commit()
     page = new_page(users["volunteer"])
     page.goto(f"/scan?training={open_training.id}")
     page.wait_for_selector("body[data-roster=fresh]")
@@ -199,6 +203,7 @@ def test_green_amber_and_red_answers_at_360_px(new_page, db, users, person, open
     page.fill("#manual-code", "ZZZZ-ZZZZ")  # well-formed, nobody's: amber, then the server's refusal in Vietnamese
     page.press("#manual-code", "Enter")
     page.wait_for_selector("#recent li.refused >> text=Không có người tham gia nào mang mã ZZZZZZZZ")
+    assert page.evaluate(OFFENDERS_JS, VIEWPORT["width"]) == []
     page.fill("#manual-code", "PD1.ABC")
     page.press("#manual-code", "Enter")
     page.wait_for_selector("#status.refused >> text=Đây không phải thẻ người tham gia")
