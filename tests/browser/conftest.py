@@ -4,8 +4,10 @@ The browser is Debian's Chromium (``/usr/bin/chromium``), driven by Playwright's
 Playwright never downloads a browser of its own here. Without Chromium or the package these tests
 are skipped with the reason; under ``CI=true`` (where ``.ci/run`` installs Chromium) they fail.
 """
+import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -103,3 +105,12 @@ def sign_in(page, username, password=PASSWORD):
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     assert "/login" not in page.url, f"signing in as {username} failed: {page.inner_text('main')}"
+
+
+SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+
+
+def screenshot(page, name, **options):
+    """Save the page as docs/screens/``name`` when asked (TRACKER_SCREENS=1), so test runs leave the tree clean."""
+    if os.environ.get("TRACKER_SCREENS"):
+        page.screenshot(path=str(SCREENS / name), **options)

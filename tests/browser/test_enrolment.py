@@ -1,15 +1,13 @@
 """Enrolment by QR in headless Chromium at 360 px: the coordinator's QR decodes to the link, a phone with no
 account enrols through it and lands on the scanner, and a revocation refuses the phone's next page."""
-from pathlib import Path
 
 import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
 
-from tests.browser.conftest import VIEWPORT
+from tests.browser.conftest import VIEWPORT, screenshot
 from tracker.auth.models import User
 
-SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 NAME = "H'Nga Niê Kdăm"
 
 
@@ -36,7 +34,7 @@ def test_a_phone_enrols_by_the_coordinators_qr_and_is_refused_once_revoked(brows
     coordinator.locator("main img").screenshot(path=str(tmp_path / "qr.png"))
     assert _decode(tmp_path / "qr.png") == link
     assert _fits(coordinator) and coordinator.is_visible("button[data-copy=enrol-link]")
-    coordinator.screenshot(path=str(SCREENS / "enrolment-qr.png"), full_page=True)
+    screenshot(coordinator, "enrolment-qr.png", full_page=True)
 
     phone_context = browser.new_context(viewport=VIEWPORT, locale="vi-VN", base_url=live_server.url)
     phone_context.set_default_timeout(10_000)
@@ -46,7 +44,7 @@ def test_a_phone_enrols_by_the_coordinators_qr_and_is_refused_once_revoked(brows
         assert "Xã Ea Kao" in phone.inner_text("main") and "3 ngày" in phone.inner_text("main") and _fits(phone)
         phone.fill("input[name=full_name]", NAME)
         phone.check("input[name=accept]")
-        phone.screenshot(path=str(SCREENS / "enrolment-phone.png"), full_page=True)
+        screenshot(phone, "enrolment-phone.png", full_page=True)
         with phone.expect_navigation():
             phone.click("main form button[type=submit]")
         assert phone.url.endswith("/scan")

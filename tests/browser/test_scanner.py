@@ -5,8 +5,6 @@ from the roster, keeps the scan, and sends it exactly once when the network retu
 TRACKER_SCREENS=1 also saves the screenshots docs/screens/scan-*.png (360 px wide)."""
 import gzip
 import io
-import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,20 +12,12 @@ import sqlalchemy as sa
 from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.conftest import VIEWPORT, chromium_path, sign_in
+from tests.browser.conftest import VIEWPORT, chromium_path, screenshot, sign_in
 from tests.browser.test_digest_pages import LONG_TITLE, OFFENDERS_JS
 from tracker.auth.models import ApiToken
 from tracker.checkins.models import CheckIn, CheckInSource, Shown
 from tracker.participants.cards import render_qr_png
 from tracker.participants.tokens import make_token
-
-SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
-
-
-def screenshot(page, name):
-    """Save the page as docs/screens/``name`` when asked (TRACKER_SCREENS=1), so test runs leave the tree clean."""
-    if os.environ.get("TRACKER_SCREENS"):
-        page.screenshot(path=str(SCREENS / name))
 
 
 def write_y4m(path, image, frames=20):
