@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from tests.checkins.scans import scan_body
+from tests.checkins.scans import DURING, scan_body
 from tracker.checkins.models import CheckIn
 from tracker.core.time import utcnow
 from tracker.participants.models import Participant
@@ -27,6 +27,7 @@ def test_a_scan_answers_checked_in_with_the_person(users, api_as, dummy_training
     response = api_as(users["volunteer"]).post(_url(dummy_training), json=scan_body(dummy_participant))
     assert response.status_code == 201, response.json
     assert response.json == {
+        "id": db.session.scalar(sa.select(CheckIn.id)),
         "result": "checked_in",
         "participant": {"id": dummy_participant.id, "code": dummy_participant.code, "full_name": "Nguyễn Thị Hoa",
                         "village": "6600101", "village_name": "Buôn Ko Tam"},
@@ -203,13 +204,39 @@ def test_a_voided_check_in_stops_counting_and_the_person_may_check_in_again(
     assert voided == [True, False]
 
 
+# The volunteer's own scan, just made, is theirs to undo (tests/checkins/test_void.py pins the clock).
 @pytest.mark.parametrize(("role", "status"), [
-    ("admin", 200), ("coordinator", 200), ("volunteer", 403), ("other_coordinator", 404), ("committee", 403)])
+    ("admin", 200), ("coordinator", 200), ("volunteer", 200), ("other_coordinator", 404), ("committee", 403)])
 def test_who_may_void(users, api_as, dummy_training, dummy_participant, db, role, status):
     api_as(users["volunteer"]).post(_url(dummy_training), json=scan_body(dummy_participant))
     checkin_id = db.session.scalar(sa.select(CheckIn.id))
     response = api_as(users[role]).post(f"/api/v1/checkins/{checkin_id}/void", json={"reason": "Nhập sai"})
     assert response.status_code == status
+
+
+def test_the_scanning_volunteer_undoes_by_the_id_the_scan_answered(users, api_as, dummy_training, dummy_participant,
+                                                                   db, count_events):
+    api = api_as(users["volunteer"])
+    answer = api.post(_url(dummy_training), json=scan_body(dummy_participant)).json
+    assert answer["id"] == db.session.scalar(sa.select(CheckIn.id))
+    response = api.post(f"/api/v1/checkins/{answer['id']}/void", json={"reason": "Quét nhầm"})
+    assert response.status_code == 200, response.json
+    assert response.json["voided"] is True and count_events("checkin.voided") == 1
+    listed = api.get(_url(dummy_training)).json["items"]
+    assert [(item["id"], item["voided"]) for item in listed] == [(answer["id"], True)]
+    again = api.post(_url(dummy_training), json=scan_body(dummy_participant))
+    assert again.status_code == 201 and again.json["id"] != answer["id"]
+
+
+def test_each_synced_scan_answers_the_id_of_its_check_in(users, api_as, dummy_training, dummy_participant, db):
+    api = api_as(users["volunteer"])
+    scans = [scan_body(dummy_participant, training_id=dummy_training.id, at=DURING + timedelta(minutes=n))
+             for n in range(2)]
+    scans.append({"scan_id": "broken", "training_id": dummy_training.id, "code": "x", "scanned_at": "no"})
+    results = api.post("/api/v1/checkins/sync", json={"scans": scans}).json["results"]
+    checkin_id = db.session.scalar(sa.select(CheckIn.id))
+    assert [(result["result"], result.get("id")) for result in results] == [
+        ("checked_in", checkin_id), ("already_checked_in", checkin_id), ("refused", None)]
 
 
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 501}, {"reason": 5}])

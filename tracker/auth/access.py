@@ -25,6 +25,8 @@ CAPABILITIES = {
     "checkins.record": {Role.admin, Role.coordinator, Role.volunteer},
     "checkins.read": {Role.admin, Role.coordinator, Role.volunteer},
     "checkins.void": {Role.admin, Role.coordinator},
+    # Undoing one's own scan just made (checkins.operations.UNDO_WINDOW); checkins.void undoes any.
+    "checkins.undo_own": {Role.admin, Role.coordinator, Role.volunteer},
     "outcomes.manage": {Role.admin},
     "outcomes.record": {Role.admin, Role.coordinator, Role.volunteer},
     # The daily digest: read by everyone who follows progress; compiled on demand by those who run it.

@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from tracker.auth.access import ensure_can
+from tracker.auth.access import can, ensure_can, ensure_visible
 from tracker.checkins.models import CheckIn, CheckInSource
 from tracker.checkins.queries import active_checkin, checkin_by_scan_id, participant_by_code
-from tracker.core.errors import AppError, Conflict
+from tracker.core.errors import AppError, Conflict, Forbidden
 from tracker.core.time import UTC, local, utcnow
 from tracker.events import operations as events
 from tracker.extensions import db
@@ -32,6 +32,8 @@ OPENS_BEFORE = timedelta(minutes=60)
 CLOSES_AFTER = timedelta(minutes=120)
 #: A device clock may run this far ahead of the server's.
 CLOCK_TOLERANCE = timedelta(minutes=5)
+#: A volunteer may undo a check-in they recorded for this long after the server stored it.
+UNDO_WINDOW = timedelta(minutes=5)
 
 
 class ScanResult(enum.StrEnum):
@@ -58,6 +60,7 @@ class ScanAnswer:
 
     def __post_init__(self):
         person, checkin = self.checkin.participant, self.checkin
+        self.id = checkin.id  # the check-in's, for an undo without a roster lookup
         self.participant = {"id": person.id, "code": person.code, "full_name": person.full_name,
                             "village": {"code": person.village.code, "name": person.village.name}}
         self.checked_in_at = checkin.scanned_at.astimezone(UTC)
@@ -205,8 +208,8 @@ def _mark_held(training, checkin, *, user):
 def void_checkin(checkin, *, reason, user, now=None):
     """Void a check-in: it stops counting and the person may be checked in again; the record stays."""
     training = checkin.training
-    ensure_can(user, "checkins.void", training.village)
     voided_at = now or utcnow()
+    ensure_may_void(checkin, user=user, now=voided_at)
     voided = db.session.execute(
         sa.update(CheckIn).where(CheckIn.id == checkin.id, CheckIn.voided_at.is_(None))
         .values(voided_at=voided_at, void_reason=reason.strip(), voided_by_id=user.id)
@@ -218,6 +221,17 @@ def void_checkin(checkin, *, reason, user, now=None):
     payload = {"training_id": training.id, "participant": checkin.participant.code, "reason": reason.strip()}
     events.record("checkin.voided", checkin, payload, user=user, unit=training.village, campaign=training.campaign)
     return checkin
+
+
+def ensure_may_void(checkin, *, user, now=None):
+    """Raise 404 out of scope, 403 unless ``user`` may void any check-in or undoes their own in time."""
+    ensure_visible(user, checkin.training.village)
+    if can(user, "checkins.void"):
+        return
+    ensure_can(user, "checkins.undo_own")
+    own = checkin.volunteer_id is not None and checkin.volunteer_id == user.id
+    if not own or (now or utcnow()) - checkin.recorded_at > UNDO_WINDOW:
+        raise Forbidden(_("Only the volunteer who scanned may undo, within 5 minutes; ask a coordinator."))
 
 
 class _ScanTaken(Exception):

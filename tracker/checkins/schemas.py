@@ -102,6 +102,7 @@ class ParticipantBriefSchema(ma.Schema):
 
 
 class ScanAnswerSchema(ma.Schema):
+    id = ma.fields.Integer(metadata={"description": "The check-in that counts (to void it, say)"})
     result = ma.fields.String(metadata={"description": "checked_in or already_checked_in"})
     participant = ma.fields.Nested(ParticipantBriefSchema)
     checked_in_at = ma.fields.AwareDateTime(metadata={"description": "When the person was first checked in"})
@@ -174,6 +175,7 @@ class WalkInSchema(ma.Schema):
 class SyncResultSchema(ma.Schema):
     scan_id = ma.fields.String(allow_none=True)
     status = ma.fields.Integer(metadata={"description": "The HTTP status a single scan would have had"})
+    id = ma.fields.Integer(metadata={"description": "The check-in that counts; absent when refused"})
     result = ma.fields.String(metadata={"description": "checked_in, already_checked_in or refused"})
     participant = ma.fields.Nested(ParticipantBriefSchema)
     checked_in_at = ma.fields.AwareDateTime()

@@ -56,7 +56,7 @@ def _settle_one(scan, trainings, *, user, now):
             # The savepoint may have undone the training's flip to held; read it again when needed.
             db.session.expire(training, ["status", "updated_at"])
         return _refusal(str(scan["scan_id"]), error)
-    return {"scan_id": str(scan["scan_id"]), "status": answer.status, "result": answer.result.value,
+    return {"scan_id": str(scan["scan_id"]), "id": answer.id, "status": answer.status, "result": answer.result.value,
             "participant": answer.participant, "checked_in_at": answer.checked_in_at}
 
 
