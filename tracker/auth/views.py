@@ -5,9 +5,11 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -64,10 +66,27 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out."""
+    """End the session, then show the signing-out page, which clears what the scanner kept in this browser."""
+    user_id = current_user.id
     logout_user()
+    session[SIGNED_OUT_KEY] = user_id
     flash(_("You are signed out."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.signing_out"))
+
+
+#: The session's note of who just signed out, read once by the signing-out page.
+SIGNED_OUT_KEY = "signed_out_user"
+
+
+@bp.get("/signing-out")
+def signing_out():
+    """Send the scanner's waiting scans with its own token, clear its data (static/js/logout.js), go to login."""
+    user_id = session.pop(SIGNED_OUT_KEY, None)
+    if user_id is None or current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    response = make_response(render_template("auth/logout.html", user_id=user_id))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/users")

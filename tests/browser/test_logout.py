@@ -1,0 +1,75 @@
+"""Signing out from the main header in headless Chromium: the scanner's waiting scans are sent with its
+own token, then its IndexedDB and kept pages are cleared; a browser that never scanned goes straight on."""
+import sqlalchemy as sa
+
+from tests.browser.test_scanner import STORED_JS
+from tracker.checkins.models import CheckIn, CheckInSource
+from tracker.events.models import Event
+
+CACHES_JS = "() => caches.keys()"
+DATABASES_JS = "async () => (await indexedDB.databases()).map((database) => database.name)"
+
+
+def _checkins(db):
+    db.session.expire_all()
+    return db.session.scalars(sa.select(CheckIn)).all()
+
+
+def _queue_a_scan_offline(page, training, person):
+    """Scan ``person`` on the scanner while its sending fails; the scan waits in IndexedDB."""
+    page.goto(f"/scan?training={training.id}")
+    page.wait_for_selector("body[data-roster=fresh]")
+    page.route("**/api/v1/**/checkins*", lambda route: route.abort())
+    page.route("**/api/v1/checkins/sync", lambda route: route.abort())
+    page.fill("#manual-code", person.code)
+    page.press("#manual-code", "Enter")
+    page.wait_for_selector("#status.accepted")
+    page.wait_for_selector("#queue[data-waiting='1']")
+    page.goto("/trainings")  # leave the scanner (its retries stop), still failing to send
+    page.unroute("**/api/v1/**/checkins*")
+
+
+def test_the_header_sign_out_sends_the_waiting_scan_once_and_clears_the_scanner(new_page, db, users, open_training,
+                                                                                 create_participant, tree):
+    person = create_participant("H'Nhung Niê Kđăm", village=tree["village2"])
+    page = new_page(users["volunteer"])
+    _queue_a_scan_offline(page, open_training, person)
+    assert _checkins(db) == []
+    page.unroute("**/api/v1/checkins/sync")
+    with page.expect_navigation(url="**/login*"):
+        page.click("header .who button")
+    assert page.inner_text("main .flash") == "Bạn đã đăng xuất."
+    [checkin] = _checkins(db)
+    assert checkin.participant_id == person.id and checkin.is_offline and checkin.source == CheckInSource.sync
+    assert checkin.volunteer_id == users["volunteer"].id
+    assert db.session.scalar(sa.select(sa.func.count(Event.id)).where(Event.type == "checkin.recorded")) == 1
+    assert page.evaluate(STORED_JS) == {"scans": [], "rosters": [], "meta": []}
+    assert "scan-pages" not in page.evaluate(CACHES_JS)
+    page.goto("/trainings")
+    assert "/login" in page.url  # signed out
+
+
+def test_scans_that_cannot_be_sent_stay_without_names_and_the_volunteer_is_told(new_page, db, users, open_training,
+                                                                                create_participant, tree):
+    person = create_participant("Y Bih Êban", village=tree["village2"])
+    page = new_page(users["volunteer"])
+    _queue_a_scan_offline(page, open_training, person)
+    page.click("header .who button")  # the sync still fails
+    page.wait_for_selector("#signing-out[data-waiting='1']")
+    status = page.inner_text("#signing-out-status")
+    assert status.startswith("1 ") and "đăng nhập lại" in status
+    stored = page.evaluate(STORED_JS)
+    assert [(scan["state"], scan["name"]) for scan in stored["scans"]] == [("waiting", None)]
+    assert stored["rosters"] == [] and stored["meta"] == []
+    assert "scan-pages" not in page.evaluate(CACHES_JS) and _checkins(db) == []
+    with page.expect_navigation(url="**/login*"):
+        page.click("#to-login")
+
+
+def test_a_browser_that_never_scanned_goes_straight_to_the_login_page(new_page, users):
+    page = new_page(users["coordinator"])
+    page.goto("/trainings")
+    with page.expect_navigation(url="**/login*"):
+        page.click("header .who button")
+    assert page.inner_text("main .flash") == "Bạn đã đăng xuất."
+    assert "tracker-scanner" not in page.evaluate(DATABASES_JS)
