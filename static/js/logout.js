@@ -50,7 +50,7 @@ async function sendWaiting() {
     .sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
   for (let start = 0; start < mine.length; start += BATCH) {
     const response = await fetch(root.dataset.sync, {
-      method: "POST", signal: AbortSignal.timeout(SEND_TIMEOUT), body: JSON.stringify(body(mine.slice(start, start + BATCH))),
+      method: "POST", signal: AbortSignal.timeout?.(SEND_TIMEOUT), body: JSON.stringify(body(mine.slice(start, start + BATCH))),
       headers: { Authorization: `Bearer ${kept.token}`, "Content-Type": "application/json",
                  "Accept-Language": document.documentElement.lang } });
     if (!response.ok) return;

@@ -73,3 +73,11 @@ def test_a_browser_that_never_scanned_goes_straight_to_the_login_page(new_page, 
         page.click("header .who button")
     assert page.inner_text("main .flash") == "Bạn đã đăng xuất."
     assert "tracker-scanner" not in page.evaluate(DATABASES_JS)
+
+
+def test_without_javascript_signing_out_goes_on_to_the_login_page(new_page, users):
+    page = new_page(users["coordinator"], java_script_enabled=False)
+    page.goto("/trainings")
+    page.click("header .who button")
+    page.wait_for_url("**/login")
+    assert page.inner_text("main .flash") == "Bạn đã đăng xuất."
