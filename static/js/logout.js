@@ -9,7 +9,7 @@ const DATABASE = "tracker-scanner";
 const PAGE_CACHE = "scan-pages";
 const BATCH = 100;
 const SEND_TIMEOUT = 15000;
-const SCAN_FIELDS = ["scan_id", "scanned_at", "shown", "qr", "code"];
+const SCAN_FIELDS = ["scan_id", "scanned_at", "shown", "qr", "code", "outcomes"];
 
 const root = document.getElementById("signing-out");
 const user = Number(root.dataset.user);
@@ -43,10 +43,12 @@ function body(scans) {
 }
 
 // Send this user's waiting scans, oldest first, in batches; stop at the first failure (they stay waiting).
+// Other queued items (a walk-in, outcomes ticked later: ``kind``) have no batch endpoint: they stay
+// waiting, counted in the warning, and the scanner sends them at the same user's next sign-in.
 async function sendWaiting() {
   const kept = await store.getMeta("token");
   if (!navigator.onLine || !kept || kept.user !== user || new Date(kept.expires_at) <= Date.now()) return;
-  const mine = (await store.waitingScans()).filter((scan) => scan.user === user)
+  const mine = (await store.waitingScans()).filter((scan) => scan.user === user && !scan.kind)
     .sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
   for (let start = 0; start < mine.length; start += BATCH) {
     const response = await fetch(root.dataset.sync, {

@@ -81,3 +81,33 @@ def test_without_javascript_signing_out_goes_on_to_the_login_page(new_page, user
     page.click("header .who button")
     page.wait_for_url("**/login")
     assert page.inner_text("main .flash") == "Bạn đã đăng xuất."
+
+
+#: A walk-in queued on the scanner (it has no batch endpoint): it must never be sent as a scan, nor dropped.
+QUEUE_WALK_IN_JS = """([trainingId, userId]) => new Promise((resolve, reject) => {
+  const open = indexedDB.open("tracker-scanner", 1);
+  open.onsuccess = () => {
+    const tx = open.result.transaction("scans", "readwrite");
+    tx.objectStore("scans").put({kind: "walk_in", scan_id: "6f0c4a52-1d7e-4f0e-9d43-3f1b1c2a9e01", state: "waiting",
+      training_id: trainingId, user: userId, scanned_at: new Date().toISOString(), name: "H'Hen Niê",
+      details: {full_name: "H'Hen Niê", birth_year: 1990, gender: "female", ethnicity: "Ê Đê", consent: true}});
+    tx.oncomplete = () => resolve(true);
+    tx.onerror = () => reject(tx.error);
+  };
+})"""
+
+
+def test_a_queued_walk_in_is_kept_without_its_name_while_the_scans_go(new_page, db, users, open_training,
+                                                                       create_participant, tree):
+    person = create_participant("Y Bih Êban", village=tree["village2"])
+    page = new_page(users["volunteer"])
+    _queue_a_scan_offline(page, open_training, person)
+    page.evaluate(QUEUE_WALK_IN_JS, [open_training.id, users["volunteer"].id])
+    page.unroute("**/api/v1/checkins/sync")
+    page.click("header .who button")
+    page.wait_for_selector("#signing-out[data-waiting='1']")
+    [checkin] = _checkins(db)
+    assert checkin.participant_id == person.id and checkin.is_offline
+    stored = page.evaluate(STORED_JS)
+    assert [(scan.get("kind"), scan["state"], scan["name"]) for scan in stored["scans"]] == [("walk_in", "waiting", None)]
+    assert stored["scans"][0]["details"]["full_name"] == "H'Hen Niê" and stored["meta"] == []
