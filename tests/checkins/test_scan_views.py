@@ -139,3 +139,30 @@ def test_the_service_worker_covers_the_scanner_and_lists_its_shell(client):
 def test_the_manifest_makes_the_scanner_installable(client):
     body = client.get("/scan/manifest.webmanifest").json
     assert body["start_url"] == "/scan" and body["scope"] == "/scan" and body["display"] == "standalone"
+
+
+def test_the_scanner_page_offers_walk_ins_in_the_commune_and_the_campaign_s_outcomes(client, db, users, login, tree,
+                                                                                   open_training):
+    from tracker.outcomes.operations import define_indicators
+    from tracker.participants.ethnicities import ETHNIC_GROUPS
+
+    define_indicators(open_training.campaign, [{"key": "vneid_level2", "name": "VNeID mức 2"}], user=users["admin"])
+    db.session.commit()
+    login(users["volunteer"])
+    page = client.get(f"/scan?training={open_training.id}").get_data(as_text=True)
+    config = _config(page)
+    assert config["indicators"] == [{"key": "vneid_level2", "name": "VNeID mức 2"}]
+    assert config["campaign_id"] == open_training.campaign_id and config["own_undo_seconds"] == 300
+    assert config["urls"]["walk_in"] == f"/api/v1/trainings/{open_training.id}/walk-ins"
+    assert config["urls"]["outcomes"] == "/api/v1/participants/{id}/outcomes"
+    form = page[page.index('<form id="walk-in"'):]
+    villages = re.findall(r'<option value="(\d+)"( selected)?>', form)
+    assert villages == [(tree["village"].code, " selected"), (tree["village2"].code, "")]  # the commune's only
+    assert tree["other_village"].code not in form
+    assert all(f"<option>{group}</option>" in form for group in ETHNIC_GROUPS) and len(ETHNIC_GROUPS) == 54
+    assert 'name="consent" required' in form and 'name="phone" type="tel"' in form
+
+
+def test_the_service_worker_keeps_the_walk_in_and_outcome_scripts(client):
+    body = client.get("/scan/sw.js").get_data(as_text=True)
+    assert "/static/js/scan/walkin.js" in body and "/static/js/scan/outcomes.js" in body

@@ -30,6 +30,12 @@ from tracker.core.errors import AppError
 from tracker.core.security import CONTENT_SECURITY_POLICY
 from tracker.core.time import UTC, local, utcnow
 from tracker.extensions import db
+from tracker.geo.models import UnitLevel
+from tracker.geo.queries import list_units_under
+from tracker.outcomes.queries import indicators_for
+from tracker.participants.ethnicities import ETHNIC_GROUPS
+from tracker.participants.models import Gender
+from tracker.participants.schemas import EARLIEST_BIRTH_YEAR, latest_birth_year
 
 bp = Blueprint("scan", __name__)
 
@@ -37,8 +43,10 @@ bp = Blueprint("scan", __name__)
 SCANNER_TOKEN_TTL = timedelta(hours=14)
 #: The scanner's files, cached by the service worker so that the page opens with no network.
 SHELL_FILES = ("css/scan.css", "js/scan/scanner.js", "js/scan/store.js", "js/scan/sender.js", "js/scan/feedback.js",
-               "js/scan/install.js", "js/scan/signout.js", "vendor/qr-scanner/qr-scanner.min.js",
+               "js/scan/install.js", "js/scan/signout.js", "js/scan/walkin.js", "js/scan/outcomes.js", "vendor/qr-scanner/qr-scanner.min.js",
                "vendor/qr-scanner/qr-scanner-worker.min.js", "img/icon.svg")
+#: How long the volunteer who scanned may undo their own check-in (the server's rule is the same).
+OWN_UNDO_SECONDS = 5 * 60
 #: qr-scanner runs its decoder in a Worker made from a blob: URL.
 SCANNER_POLICY = CONTENT_SECURITY_POLICY + "; worker-src 'self' blob:"
 
@@ -55,7 +63,8 @@ def scan_page():
     args = load(ScanPageArgsSchema(), location="query")
     if "training" in args:
         training = get_training_for_scan(current_user, args["training"])
-        html = render_template("scan/scanner.html", training=training, config=_page_config(training))
+        html = render_template("scan/scanner.html", training=training, config=_page_config(training),
+                               walk_in=_walk_in_choices(training))
     else:
         html = render_template("scan/list.html", trainings=open_trainings(current_user))
     return html, {"Content-Security-Policy": SCANNER_POLICY, "Cache-Control": "no-cache"}
@@ -70,13 +79,25 @@ def _page_config(training):
                      "opens_at": opens.astimezone(UTC).isoformat(), "closes_at": closes.astimezone(UTC).isoformat(),
                      "opens": local(opens, zone).strftime("%H:%M"), "closes": local(closes, zone).strftime("%H:%M"),
                      "cancelled": training.is_cancelled, "timezone": zone},
-        "user": current_user.id,
-        "can_void": can(current_user, "checkins.void"),
+        "user": current_user.id, "campaign_id": training.campaign_id,
+        "can_void": can(current_user, "checkins.void"), "own_undo_seconds": OWN_UNDO_SECONDS,
+        "indicators": [{"key": item.key, "name": item.name} for item in indicators_for(training.campaign)]
+        if can(current_user, "outcomes.record") else [],
         "urls": {"token": url_for("scan.scanner_token"), "roster": f"/api/v1/trainings/{training.id}/roster",
                  "checkin": f"/api/v1/trainings/{training.id}/checkins", "sync": "/api/v1/checkins/sync",
-                 "worker": url_for("scan.service_worker"), "void": "/api/v1/checkins/{id}/void"},
+                 "worker": url_for("scan.service_worker"), "void": "/api/v1/checkins/{id}/void",
+                 "walk_in": f"/api/v1/trainings/{training.id}/walk-ins",
+                 "outcomes": "/api/v1/participants/{id}/outcomes"},
         "texts": _texts(),
     }
+
+
+def _walk_in_choices(training):
+    """Return the walk-in form's choices: the commune's villages, genders, the 54 groups, birth years."""
+    commune = training.village.parent
+    villages = list_units_under(commune, level=UnitLevel.village) if commune else [training.village]
+    return {"villages": villages, "genders": list(Gender), "ethnic_groups": ETHNIC_GROUPS,
+            "first_year": EARLIEST_BIRTH_YEAR, "last_year": latest_birth_year()}
 
 
 def _texts():
@@ -95,6 +116,11 @@ def _texts():
         "signed_out": _("Sign in again to send the waiting scans; they are kept on this phone."),
         "undo": _("Undo"), "undone": _("Undone"), "undo_reason": _("Why undo this check-in?"),
         "undo_default": _("Scanned by mistake"), "undo_failed": _("The check-in could not be undone: %(reason)s"),
+        "too_late": _("More than 5 minutes have passed: ask a coordinator."),
+        "walk_in": _("Registered"), "walk_in_waiting": _("registered, will be sent"),
+        "walk_in_long": _("New person: the check-in is sent with the registration."),
+        "walk_in_sent": _("new · card %(code)s, to be printed later"),
+        "walk_in_card": _("Card code %(code)s: the card can be printed later."),
         "torch": _("Light"), "switch": _("Switch camera"), "sent": _("sent"), "waiting_one": _("waiting"),
     }
 

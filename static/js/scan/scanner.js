@@ -3,8 +3,11 @@ import QrScanner from "../../vendor/qr-scanner/qr-scanner.min.js";
 import { signal } from "./feedback.js";
 import { install } from "./install.js";
 import { Sender } from "./sender.js";
+import { Outcomes } from "./outcomes.js";
 import { guardSignOut } from "./signout.js";
 import * as store from "./store.js";
+import { newId } from "./store.js";
+import { walkInForm } from "./walkin.js";
 
 const config = JSON.parse(document.getElementById("scan-config").textContent);
 const T = config.texts;
@@ -18,7 +21,7 @@ const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-dig
                                                  timeZone: training.timezone });
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
 let roster = { people: {}, checked: {}, ids: {} };
-const COUNTS = (scan) => scan.state !== "refused" && scan.state !== "voided";
+const COUNTS = (scan) => scan.kind !== "outcomes" && scan.state !== "refused" && scan.state !== "voided";
 let latest = null;
 const seen = new Map();
 
@@ -29,15 +32,6 @@ function readCard(text) {
   if (token) return { qr: trimmed, code: token[1] };
   const code = trimmed.replace(/[\s-]/g, "").toUpperCase();
   return CODE_RE.test(code) ? { code: code, typed: true } : null;
-}
-
-function newId() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function show(state, title, name = "", detail = "") {
@@ -80,11 +74,22 @@ async function handle(text, source) {
   latest = scan.scan_id;
   if (name) answer("accepted", T.accepted, name, clock.format(at));
   else answer("pending", T.pending, card.code, T.pending_long);
+  outcomes.offer(name ? scan : null);
   await render();
   sender.sendNow(scan);
 }
 
+// A walk-in kept on the phone: amber until the server has registered the person, then green.
+async function walkedIn(item) {
+  latest = item.scan_id;
+  answer("pending", T.walk_in, item.name, navigator.onLine ? T.walk_in_long : T.walk_in_waiting);
+  outcomes.offer(item);
+  await render();
+  sender.sendNow(item);
+}
+
 function answer(state, title, name, detail = "") {
+  if (state === "refused") outcomes.offer(null);
   show(state, title, name, detail);
   signal(state);
 }
@@ -92,10 +97,15 @@ function answer(state, title, name, detail = "") {
 // A scan the server has settled: update the list, and the big answer if it is still the last scan.
 async function settled(scan) {
   if (scan.scan_id === latest) {
-    if (scan.state === "refused") answer("refused", T.refused, scan.name || scan.person, scan.message);
+    if (scan.kind === "walk_in" && scan.state === "sent") {
+      answer("accepted", T.walk_in, scan.name, fill(T.walk_in_card, { code: scan.person }));
+    } else if (scan.state === "refused") answer("refused", T.refused, scan.name || scan.person, scan.message);
     else if (scan.result === "already_checked_in") {
       answer("refused", fill(T.already, { time: clock.format(new Date(scan.checked_in_at)) }), scan.name);
-    } else if (scan.shown === "pending") answer("accepted", T.accepted, scan.name, clock.format(new Date(scan.scanned_at)));
+    } else if (scan.shown === "pending") {
+      answer("accepted", T.accepted, scan.name, clock.format(new Date(scan.scanned_at)));
+      outcomes.offer(scan);
+    }
   }
   await render();
 }
@@ -104,14 +114,26 @@ function label(scan) {
   if (scan.state === "voided") return ["voided", T.undone];
   if (scan.state === "refused") return ["refused", scan.message || T.refused];
   if (scan.result === "already_checked_in") return ["refused", fill(T.already, { time: clock.format(new Date(scan.checked_in_at)) })];
+  if (scan.kind === "walk_in") {
+    return scan.state === "sent" ? ["accepted", fill(T.walk_in_sent, { code: scan.person })] : ["pending", T.walk_in_waiting];
+  }
   if (scan.state === "sent") return ["accepted", T.sent];
   return [scan.shown, T.waiting_one];
 }
 
+// Coordinators undo any check-in; the volunteer who scanned, their own for 5 minutes after it was sent.
+function undoable(scan) {
+  if (scan.state !== "sent" || scan.result !== "checked_in" || scan.undo_refused) return false;
+  if (config.can_void) return true;
+  const since = Date.now() - new Date(scan.sent_at || scan.scanned_at).getTime();
+  return scan.user === config.user && since < config.own_undo_seconds * 1000;
+}
+
 async function render() {
-  const scans = (await store.scansOf(training.id)).sort((a, b) => b.scanned_at.localeCompare(a.scanned_at));
+  const scans = (await store.scansOf(training.id)).filter((scan) => scan.kind !== "outcomes")
+    .sort((a, b) => b.scanned_at.localeCompare(a.scanned_at));
   const counted = new Set(Object.keys(roster.checked));
-  for (const scan of scans) if (COUNTS(scan)) counted.add(scan.person);
+  for (const scan of scans) if (COUNTS(scan)) counted.add(scan.person || scan.scan_id);
   $("count").textContent = counted.size;
   $("recent").replaceChildren(...scans.slice(0, RECENT).map((scan) => {
     const [state, text] = label(scan);
@@ -125,7 +147,7 @@ async function render() {
     const what = document.createElement("span");
     what.textContent = text;
     item.append(when, who, what);
-    if (config.can_void && scan.state === "sent" && scan.result === "checked_in") {
+    if (undoable(scan)) {
       const undo = document.createElement("button");
       undo.type = "button";
       undo.className = "undo";
@@ -204,15 +226,20 @@ function onDecode(text) {
   handle(text, "camera");
 }
 
-// Undo a mistaken check-in (coordinators and admins), online: it stops counting and its record stays.
+// Undo a mistaken check-in, online: it stops counting and its record stays.
 async function undo(scanId) {
   const scan = await store.getScan(scanId);
   const reason = window.prompt(T.undo_reason, T.undo_default);
   if (!scan || !reason || !reason.trim()) return;
   await refreshRoster();
-  const id = roster.ids?.[scan.person];
+  const id = scan.checkin_id || roster.ids?.[scan.person];
   try {
     const response = await sender.api(config.urls.void.replace("{id}", id), { method: "POST", body: { reason } });
+    if (response.status === 403 && !config.can_void) {  // the server's 5 minutes are over
+      await store.settleScan(scanId, { undo_refused: true });
+      await render();
+      return answer("refused", T.refused, scan.name, T.too_late);
+    }
     if (!response.ok) throw new Error((await response.json()).error?.message || response.status);
   } catch (error) {
     return answer("refused", T.refused, scan.name, fill(T.undo_failed, { reason: error.message }));
@@ -237,10 +264,15 @@ $("manual").addEventListener("submit", (event) => {
 });
 
 const sender = new Sender(config, { onSettled: settled, onQueue: queue });
+const outcomes = new Outcomes(config, sender, $("outcomes"));
+walkInForm(config, walkedIn);
+setInterval(render, 15000);  // a volunteer's undo goes away 5 minutes after the scan
 show("idle", T.ready);
 install();
 guardSignOut(() => sender.flush());
-refreshRoster().then(() => sender.start());
+const rostered = refreshRoster();
+rostered.then(() => sender.start());
 window.addEventListener("online", refreshRoster);
 setInterval(refreshRoster, 60000);
-startCamera();
+// The camera starts once the roster is in (the first card then turns green by name), or after 1.5 s at most.
+Promise.race([rostered, new Promise((resolve) => setTimeout(resolve, 1500))]).then(startCamera);

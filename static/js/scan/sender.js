@@ -4,7 +4,7 @@ import * as store from "./store.js";
 const FIRST_DELAY = 2000;
 const MAX_DELAY = 5 * 60 * 1000;
 const BATCH = 100;
-const SCAN_FIELDS = ["scan_id", "scanned_at", "shown", "qr", "code"];
+const SCAN_FIELDS = ["scan_id", "scanned_at", "shown", "qr", "code", "outcomes"];
 
 export class SignedOut extends Error {}
 
@@ -18,15 +18,31 @@ function fields(scan, extra) {
 export function settlement(answer) {
   if (answer.result === "checked_in" || answer.result === "already_checked_in") {
     return { state: "sent", result: answer.result, name: answer.participant.full_name,
-             checked_in_at: answer.checked_in_at };
+             participant_id: answer.participant.id, checkin_id: answer.id, checked_in_at: answer.checked_in_at,
+             sent_at: new Date().toISOString() };
   }
   return { state: "refused", result: "refused", message: answer.error?.message || answer.message || "" };
+}
+
+// What a walk-in becomes once registered: the person's new code, their check-in's id.
+function walkInSettlement(answer) {
+  return { state: "sent", result: "checked_in", name: answer.participant.full_name, person: answer.participant.code,
+           participant_id: answer.participant.id, checkin_id: answer.checkin.id,
+           checked_in_at: answer.checkin.checked_in_at, sent_at: new Date().toISOString() };
+}
+
+// Read a single request's answer; a server error or a lost network throws, to be tried again later.
+async function answered(response, settle) {
+  if (response.status >= 500) throw new Error(`server ${response.status}`);
+  const answer = await response.json();
+  return response.ok ? settle(answer) : { state: "refused", result: "refused", message: answer.error?.message || "" };
 }
 
 export class Sender {
   constructor(config, { onSettled, onQueue }) {
     this.urls = config.urls;
     this.user = config.user;
+    this.campaign = config.campaign_id;
     this.onSettled = onSettled;
     this.onQueue = onQueue;
     this.delay = FIRST_DELAY;
@@ -71,16 +87,12 @@ export class Sender {
     throw new SignedOut();
   }
 
-  // Send a scan just made; if the network fails it waits for the next batch, marked offline.
+  // Send a scan (walk-in, outcomes) just made; if the network fails it waits for the next batch, marked offline.
   async sendNow(scan) {
     if (!navigator.onLine) return this.report();
     this.inFlight.add(scan.scan_id);
     try {
-      const response = await this.api(this.urls.checkin, { method: "POST", body: fields(scan, { source: scan.source }) });
-      if (response.status >= 500) throw new Error(`server ${response.status}`);
-      const answer = await response.json();
-      const change = response.ok ? settlement(answer) : { state: "refused", result: "refused", message: answer.error?.message || "" };
-      this.settled(await store.settleScan(scan.scan_id, change));
+      await this.sendOne(scan);
       await store.setMeta("last_sync", new Date().toISOString());
       this.problem = null;
     } catch (error) {
@@ -90,7 +102,47 @@ export class Sender {
     } finally {
       this.inFlight.delete(scan.scan_id);
     }
+    // Outcomes ticked while their scan was on its way wait for it: send them now.
+    if (!this.problem && (await store.waitingScans()).some((item) => item.for_scan === scan.scan_id)) this.flush();
     this.report();
+  }
+
+  // Send one queued item by itself and settle it with the answer (null: not its turn yet).
+  async sendOne(item) {
+    let change;
+    if (item.kind === "walk_in") change = await this.postWalkIn(item);
+    else if (item.kind === "outcomes") change = await this.postOutcomes(item);
+    else change = await answered(await this.api(this.urls.checkin, { method: "POST",
+      body: fields(item, { source: item.source }) }), settlement);
+    if (change) await this.settle(item, change);
+  }
+
+  async postWalkIn(item) {
+    const body = { ...item.details, scan_id: item.scan_id, scanned_at: item.scanned_at, shown: item.shown,
+                   outcomes: item.outcomes || [] };
+    return answered(await this.api(this.urls.walk_in, { method: "POST", body }), walkInSettlement);
+  }
+
+  // Outcomes ticked once their scan was sent go to the person's outcomes, after the scan has settled.
+  async postOutcomes(item) {
+    const scan = await store.getScan(item.for_scan);
+    if (scan?.state === "waiting") return null;
+    if (!scan?.participant_id) return { state: "refused", result: "refused", message: "" };
+    const body = { campaign_id: item.campaign_id, outcomes: item.outcomes };
+    const url = this.urls.outcomes.replace("{id}", scan.participant_id);
+    return answered(await this.api(url, { method: "POST", body }), () => ({ state: "sent", result: "recorded" }));
+  }
+
+  // Store the answer; outcomes ticked on the scan while it was being sent follow it on their own.
+  async settle(item, change) {
+    const stored = await store.settleScan(item.scan_id, change);
+    const missed = (stored?.outcomes || []).filter((key) => !(item.outcomes || []).includes(key));
+    if (stored && missed.length && change.state === "sent") {
+      await store.putScan({ kind: "outcomes", scan_id: store.newId(), for_scan: item.scan_id, outcomes: missed,
+                            campaign_id: this.campaign, training_id: item.training_id, state: "waiting",
+                            scanned_at: new Date().toISOString(), user: this.user });
+    }
+    this.settled(stored);
   }
 
   // Send every waiting scan, oldest first, in batches; on failure try again later, waiting longer each time.
@@ -103,8 +155,14 @@ export class Sender {
       // Only this user's scans: another's wait on the phone until they sign in again.
       const mine = (scan) => scan.user === this.user && !this.inFlight.has(scan.scan_id);
       const waiting = (await store.waitingScans()).filter(mine).sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
-      for (let start = 0; start < waiting.length; start += BATCH) {
-        await this.sendBatch(waiting.slice(start, start + BATCH));
+      const scans = waiting.filter((scan) => !scan.kind);
+      for (const scan of waiting) this.inFlight.add(scan.scan_id);
+      try {
+        for (let start = 0; start < scans.length; start += BATCH) await this.sendBatch(scans.slice(start, start + BATCH));
+        // Walk-ins, then the outcomes of what was just sent, one by one: they have no batch endpoint.
+        for (const item of waiting.filter((scan) => scan.kind)) await this.sendOne(await store.getScan(item.scan_id));
+      } finally {
+        for (const scan of waiting) this.inFlight.delete(scan.scan_id);
       }
       if (waiting.length) await store.setMeta("last_sync", new Date().toISOString());
       this.delay = FIRST_DELAY;
@@ -125,7 +183,8 @@ export class Sender {
     for (const result of (await response.json()).results) {
       // A refusal that a later try may not repeat (the server busy) keeps the scan waiting.
       if (result.status >= 500) continue;
-      this.settled(await store.settleScan(result.scan_id, { ...settlement(result), offline: true }));
+      const scan = scans.find((item) => item.scan_id === result.scan_id);
+      if (scan) await this.settle(scan, { ...settlement(result), offline: true });
     }
   }
 

@@ -42,17 +42,35 @@ export const getRoster = (trainingId) => run("rosters", "readonly", (s) => s.get
 export const setMeta = (key, value) => run("meta", "readwrite", (s) => s.put({ key, value }));
 export const getMeta = async (key) => (await run("meta", "readonly", (s) => s.get(key)))?.value;
 
+// A new scan id (a UUID v4), also where crypto.randomUUID is missing (plain http on a LAN).
+export function newId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export async function waitingScans() {
   return (await allScans()).filter((scan) => scan.state === "waiting");
 }
 
-// Settle a stored scan with what the server answered, keeping what it showed at the door.
+// Change a stored scan in one transaction (``change``: the fields, or a function of the scan returning them).
 export async function settleScan(scanId, change) {
-  const scan = await getScan(scanId);
-  if (!scan) return null;
-  Object.assign(scan, change);
-  await putScan(scan);
-  return scan;
+  const db = await openStore();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction("scans", "readwrite");
+    const scans = tx.objectStore("scans");
+    let scan = null;
+    const req = scans.get(scanId);
+    req.onsuccess = () => {
+      scan = req.result || null;
+      if (scan) scans.put(Object.assign(scan, typeof change === "function" ? change(scan) : change));
+    };
+    tx.oncomplete = () => resolve(scan);
+    tx.onerror = () => reject(tx.error);
+  });
 }
 
 // Forget what the signed-in user's scanning left here; scans still waiting stay (without names) to be sent later.
