@@ -239,3 +239,22 @@ def test_the_volunteer_undoes_their_own_fresh_scan(new_page, db, users, person, 
     assert page.inner_text("#count") == "0"
     [checkin] = _rows(db, CheckIn)
     assert checkin.is_voided and checkin.void_reason == "Quét nhầm thẻ" and checkin.voided_by_id == users["volunteer"].id
+
+
+def test_a_walk_in_the_server_refuses_says_why_and_reopens_the_form_to_correct(new_page, db, users, tree,
+                                                                              open_training):
+    page = open_scanner(new_page, users["volunteer"], open_training)
+    fill_walk_in(page, tree["village2"].code)
+    page.fill("#walk-in [name=phone]", "12345")
+    page.click("#walk-in button[type=submit]")
+    page.wait_for_selector("#status.refused >> text=số điện thoại")
+    assert page.is_visible("#walk-in") and page.is_hidden("#outcomes")
+    assert page.input_value("#walk-in [name=full_name]") == WALK_IN["full_name"]
+    assert page.input_value("#walk-in [name=village]") == tree["village2"].code
+    assert page.is_checked("#walk-in [name=gender][value=male]") and page.is_checked("#walk-in [name=consent]")
+    assert _new_people(db) == [] and page.inner_text("#count") == "0"
+    page.fill("#walk-in [name=phone]", "0905123456")
+    page.click("#walk-in button[type=submit]")
+    page.wait_for_selector("#status.accepted >> text=in sau")
+    [walk_in] = _new_people(db)
+    assert walk_in.phone == "0905123456" and page.inner_text("#count") == "1"

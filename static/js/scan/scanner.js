@@ -7,7 +7,7 @@ import { Outcomes } from "./outcomes.js";
 import { guardSignOut } from "./signout.js";
 import * as store from "./store.js";
 import { newId } from "./store.js";
-import { walkInForm } from "./walkin.js";
+import { reopenWalkIn, walkInForm } from "./walkin.js";
 
 const config = JSON.parse(document.getElementById("scan-config").textContent);
 const T = config.texts;
@@ -99,6 +99,9 @@ async function settled(scan) {
   if (scan.scan_id === latest) {
     if (scan.kind === "walk_in" && scan.state === "sent") {
       answer("accepted", T.walk_in, scan.name, fill(T.walk_in_card, { code: scan.person }));
+    } else if (scan.kind === "walk_in" && scan.state === "refused") {
+      answer("refused", T.refused, scan.name, scan.message);
+      reopenWalkIn(scan.details);
     } else if (scan.state === "refused") answer("refused", T.refused, scan.name || scan.person, scan.message);
     else if (scan.result === "already_checked_in") {
       answer("refused", fill(T.already, { time: clock.format(new Date(scan.checked_in_at)) }), scan.name);

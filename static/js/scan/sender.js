@@ -35,7 +35,14 @@ function walkInSettlement(answer) {
 async function answered(response, settle) {
   if (response.status >= 500) throw new Error(`server ${response.status}`);
   const answer = await response.json();
-  return response.ok ? settle(answer) : { state: "refused", result: "refused", message: answer.error?.message || "" };
+  return response.ok ? settle(answer) : refusal(answer.error || {});
+}
+
+// A refusal says why, down to the first field the server named (a walk-in's phone, say).
+function refusal(error) {
+  const first = Object.values(error.fields || {}).flat().find((text) => typeof text === "string");
+  const message = [error.message, first !== error.message && first].filter(Boolean).join(" ");
+  return { state: "refused", result: "refused", message };
 }
 
 export class Sender {

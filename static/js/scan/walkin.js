@@ -24,6 +24,19 @@ export function walkInForm(config, onSaved) {
   });
 }
 
+// Open the form again filled with a walk-in the server refused, to correct and send anew.
+export function reopenWalkIn(details) {
+  const form = $("walk-in");
+  for (const [name, value] of Object.entries(details)) {
+    const field = form.elements[name];
+    if (!field) continue;
+    if (name === "consent") field.checked = value;
+    else field.value = String(value);
+  }
+  form.hidden = false;
+  $("walk-in-open").hidden = true;
+}
+
 function walkIn(data, config) {
   const details = { full_name: data.get("full_name").trim(), birth_year: Number(data.get("birth_year")),
                     gender: data.get("gender"), ethnicity: data.get("ethnicity"), village: data.get("village"),
