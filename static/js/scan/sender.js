@@ -167,7 +167,10 @@ export class Sender {
       try {
         for (let start = 0; start < scans.length; start += BATCH) await this.sendBatch(scans.slice(start, start + BATCH));
         // Walk-ins, then the outcomes of what was just sent, one by one: they have no batch endpoint.
-        for (const item of waiting.filter((scan) => scan.kind)) await this.sendOne(await store.getScan(item.scan_id));
+        for (const kept of waiting.filter((scan) => scan.kind)) {
+          const item = await store.getScan(kept.scan_id);
+          if (item?.state === "waiting") await this.sendOne(item);
+        }
       } finally {
         for (const scan of waiting) this.inFlight.delete(scan.scan_id);
       }
