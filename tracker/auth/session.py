@@ -23,6 +23,17 @@ def load_user(user_id):
     return None
 
 
+def refuse_ended_access():
+    """Raise 403 saying why when this request's volunteer lost their access (revoked, or their days over)."""
+    ended = access_ended()
+    if ended == "revoked":
+        raise Forbidden(_("Your access to the scanner was withdrawn by the coordinator. "
+                          "Ask them for a new enrolment QR if you should still scan."), code="access_revoked")
+    if ended == "expired":
+        raise Forbidden(_("Your days with the scanner are over. Ask the coordinator for a new enrolment QR."),
+                        code="access_expired")
+
+
 def access_ended():
     """Return ``"revoked"`` or ``"expired"`` when this request's volunteer lost their access, else None."""
     return g.get(ACCESS_ENDED)
@@ -31,13 +42,7 @@ def access_ended():
 @login_manager.unauthorized_handler
 def unauthorized():
     """Tell a volunteer whose access ended why (403); send everyone else to the login page."""
-    ended = access_ended()
-    if ended == "revoked":
-        raise Forbidden(_("Your access to the scanner was withdrawn by the coordinator. "
-                          "Ask them for a new enrolment QR if you should still scan."), code="access_revoked")
-    if ended == "expired":
-        raise Forbidden(_("Your days with the scanner are over. Ask the coordinator for a new enrolment QR."),
-                        code="access_expired")
+    refuse_ended_access()
     flash(_("Please sign in to see this page."), "info")
     return redirect(login_url(login_manager.login_view, next_url=request.url))
 

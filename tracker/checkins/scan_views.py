@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 
 from tracker.auth.access import can, ensure_can
 from tracker.auth.operations import issue_token
+from tracker.auth.session import refuse_ended_access
 from tracker.checkins.operations import checkin_window
 from tracker.checkins.queries import get_training_for_scan
 from tracker.checkins.scan_queries import open_trainings
@@ -129,6 +130,7 @@ def _texts():
 def scanner_token():
     """Issue the signed-in user a short-lived bearer token for the scanner's API calls."""
     if not current_user.is_authenticated:
+        refuse_ended_access()  # an enrolled volunteer has no password to sign in again with: say why
         raise AppError(_("Sign in again."), code="unauthorized", status=401)
     ensure_can(current_user, "checkins.record")
     token, record = issue_token(current_user)

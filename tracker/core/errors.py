@@ -69,8 +69,10 @@ HTTP_CODES = {
 
 
 def wants_json():
-    """Tell whether the current request should get a JSON error."""
-    return request.path.startswith("/api/")
+    """Tell whether the current request should get a JSON error: the API, or a script asking for JSON."""
+    if request.path.startswith("/api/"):
+        return True
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
 def error_body(code, message, fields=None):
