@@ -64,3 +64,42 @@ def test_a_phone_enrols_by_the_coordinators_qr_and_is_refused_once_revoked(brows
     db.session.expire_all()
     volunteer = db.session.scalar(sa.select(User).where(User.full_name == NAME))
     assert volunteer is not None and not volunteer.is_active
+
+
+def test_a_revoked_phone_keeps_its_waiting_scan_and_is_told_why(browser, live_server, new_page, db, users,
+                                                                 open_training, create_participant):
+    from tracker.checkins.models import CheckIn
+
+    person = create_participant("Y Bih Niê")
+    coordinator = new_page(users["coordinator"])
+    coordinator.goto("/enrolments")
+    with coordinator.expect_navigation():
+        coordinator.click("form[action$='/enrolments'] button[type=submit]")
+    link = coordinator.input_value("#enrol-link")
+    context = browser.new_context(viewport=VIEWPORT, locale="vi-VN", base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    try:
+        phone = context.new_page()
+        phone.goto(link)
+        phone.fill("input[name=full_name]", NAME)
+        phone.check("input[name=accept]")
+        with phone.expect_navigation():
+            phone.click("main form button[type=submit]")
+        phone.goto(f"/scan?training={open_training.id}")
+        phone.wait_for_selector("body[data-roster=fresh]")
+        context.set_offline(True)
+        phone.fill("#manual-code", person.code)
+        phone.press("#manual-code", "Enter")
+        phone.wait_for_selector("#queue[data-waiting='1']")
+
+        coordinator.reload()
+        with coordinator.expect_navigation():
+            coordinator.click("form[action*='/revoke'] button")
+        context.set_offline(False)
+        phone.evaluate("window.dispatchEvent(new Event('online'))")
+        phone.locator("#queue", has_text="thu hồi").wait_for()
+        # The scan stays on the phone for review; nothing reached the server after the revocation.
+        assert phone.get_attribute("#queue", "data-waiting") == "1"
+        assert db.session.scalars(sa.select(CheckIn)).all() == []
+    finally:
+        context.close()

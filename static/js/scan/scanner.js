@@ -161,10 +161,10 @@ async function render() {
   }));
 }
 
-function queue({ waiting, lastSync, online, signedOut }) {
+function queue({ waiting, lastSync, online, signedOut, refusal }) {
   const parts = [waiting ? fill(T.waiting, { count: waiting }) : T.none_waiting];
   if (lastSync) parts.push(fill(T.last_sync, { time: clock.format(new Date(lastSync)) }));
-  if (signedOut) parts.push(T.signed_out);
+  if (signedOut) parts.push(refusal || T.signed_out);
   else if (!online && waiting) parts.push(T.offline);
   $("queue").textContent = parts.join(" · ");
   $("queue").className = waiting ? "queue waiting" : "queue";

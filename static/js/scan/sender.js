@@ -72,6 +72,11 @@ export class Sender {
     const response = await fetch(this.urls.token, { method: "POST", credentials: "same-origin",
       headers: { "X-CSRFToken": document.body.dataset.csrf, Accept: "application/json" } });
     if (response.status === 401 || response.status === 400 || response.redirected) throw new SignedOut();
+    if (response.status === 403) {
+      // A volunteer whose access was withdrawn or ran out has no password to sign in again with: say why.
+      const refusal = await response.json().catch(() => null);
+      throw new SignedOut(refusal?.error?.message || "");
+    }
     if (!response.ok) throw new Error(`token ${response.status}`);
     const issued = await response.json();
     await store.setMeta("token", { token: issued.token, expires_at: issued.expires_at, user: this.user });
@@ -211,6 +216,7 @@ export class Sender {
   async report() {
     const waiting = (await store.waitingScans()).length;
     this.onQueue({ waiting, lastSync: await store.getMeta("last_sync"), online: navigator.onLine,
-                   signedOut: this.problem instanceof SignedOut });
+                   signedOut: this.problem instanceof SignedOut,
+                   refusal: this.problem instanceof SignedOut ? this.problem.message : "" });
   }
 }
