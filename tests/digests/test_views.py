@@ -152,7 +152,7 @@ def test_the_pdf_is_one_a4_page_downloaded_under_a_safe_name(client, users, logi
     response = client.get(_url(dummy_campaign, ".pdf"))
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith('attachment; filename="digest-66001-2025-08-20.pdf"')
+    assert disposition.startswith('attachment; filename="ban-tin-xa-ea-kao-2025-08-20.pdf"')
     assert "filename*=UTF-8''B%E1%BA%A3n%20tin%20X%C3%A3%20Ea%20Kao%202025-08-20.pdf" in disposition
     pages = PdfReader(io.BytesIO(response.data)).pages
     assert len(pages) == 1 and "Xã Ea Kao" in pages[0].extract_text()
@@ -175,7 +175,7 @@ def test_spreadsheets_download_from_the_browser(client, users, login, stored, du
     assert "Xã Ea Kao".encode() in csv.data
     xlsx = client.get(_url(dummy_campaign, ".xlsx"))
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
-    assert 'filename="digest-66001-2025-08-20.xlsx"' in xlsx.headers["Content-Disposition"]
+    assert 'filename="digest-xa-ea-kao-2025-08-20.xlsx"' in xlsx.headers["Content-Disposition"]
 
 
 def test_history_lists_the_days_newest_first_with_their_figures(client, db, users, login, tree, stored,

@@ -209,12 +209,14 @@ def ascii_name(name):
     return re.sub(r"[^a-z0-9]+", "-", fold_name(stem)).strip("-") + dot + extension
 
 
-def download_response(data, mimetype, name):
-    """Return ``data`` as a download named ``name`` (ASCII ``filename`` plus UTF-8 ``filename*``)."""
+def download_response(data, mimetype, name, *, inline=False):
+    """Return ``data`` as a file named ``name`` (ASCII ``filename`` for old clients plus UTF-8 ``filename*``)."""
     response = make_response(data)
     response.mimetype = mimetype
+    disposition = "inline" if inline else "attachment"
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}")
+        f"{disposition}; filename=\"{ascii_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}")
+    response.headers["Cache-Control"] = "private, max-age=0"
     return response
 
 

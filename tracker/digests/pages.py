@@ -1,11 +1,9 @@
 """What the digest pages need besides the stored digest: their input, the unit a reader gets by
-default, the history's figures, and downloads with a safe file name."""
+default, the history's figures."""
 from datetime import datetime, timedelta
-from urllib.parse import quote
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import make_response
 from flask_babel import gettext as _
 
 from tracker.auth.access import can_see, ensure_can
@@ -94,14 +92,3 @@ def with_instants(trainings):
     """Return the payload's trainings with ``starts_at``/``ends_at`` as aware datetimes."""
     return [training | {"starts_at": datetime.fromisoformat(training["starts_at"]),
                         "ends_at": datetime.fromisoformat(training["ends_at"])} for training in trainings]
-
-
-def download(data, mimetype, *, ascii_name, name, inline=False):
-    """Return ``data`` as a file: an ASCII file name for old clients and the real one in ``filename*``."""
-    response = make_response(data)
-    response.mimetype = mimetype
-    disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = (
-        f'{disposition}; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(name, safe="")}')
-    response.headers["Cache-Control"] = "private, max-age=0"
-    return response

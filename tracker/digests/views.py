@@ -8,7 +8,7 @@ from tracker.campaigns.queries import current_campaign_for, get_campaign_for
 from tracker.core.args import load
 from tracker.core.errors import AppError, NotFound
 from tracker.digests.chart import burnup_svg, chart_title
-from tracker.digests.exports import digest_csv, digest_xlsx
+from tracker.digests.exports import csv_response, download_name, download_response, xlsx_response
 from tracker.digests.mail_message import digest_link
 from tracker.digests.operations import compile_digest
 from tracker.digests.pages import (
@@ -16,7 +16,6 @@ from tracker.digests.pages import (
     PageArgsSchema,
     digest_history,
     digest_unit_for,
-    download,
     last_day,
     neighbours,
     parse_day,
@@ -30,9 +29,6 @@ from tracker.digests.wording import FORMATS, breakdown_groups, projection_text, 
 from tracker.extensions import db
 
 bp = Blueprint("digests", __name__)
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _reading(campaign_id, day=None):
     """The campaign, the unit asked for (``?unit=``) and the day, once the user may read its digests."""
@@ -105,7 +101,7 @@ def digest_pdf(campaign_id, day):
     """The digest as a one-page A4 PDF, to forward."""
     digest = _stored(campaign_id, day)
     pdf = build_digest_pdf(digest.payload, tz_name=digest.campaign.timezone, link=digest_link(digest))
-    return download(pdf, "application/pdf", **_names(digest, "pdf"))
+    return download_response(pdf, "application/pdf", download_name(digest, "pdf"))
 
 
 @bp.get("/campaigns/<int:campaign_id>/digests/<day>.txt")
@@ -114,29 +110,21 @@ def digest_txt(campaign_id, day):
     """The digest as a few lines of plain text for a chat group."""
     digest = _stored(campaign_id, day)
     text = digest_text(digest.payload, link=digest_link(digest))
-    return download(text.encode("utf-8"), "text/plain", inline=True, **_names(digest, "txt"))
+    return download_response(text.encode("utf-8"), "text/plain", download_name(digest, "txt"), inline=True)
 
 
 @bp.get("/campaigns/<int:campaign_id>/digests/<day>.csv")
 @login_required
 def digest_csv_file(campaign_id, day):
     """The digest as CSV (UTF-8 with BOM, for Excel)."""
-    digest = _stored(campaign_id, day)
-    return download(digest_csv(digest), "text/csv", **_names(digest, "csv"))
+    return csv_response(_stored(campaign_id, day))
 
 
 @bp.get("/campaigns/<int:campaign_id>/digests/<day>.xlsx")
 @login_required
 def digest_xlsx_file(campaign_id, day):
     """The digest as an Excel workbook."""
-    digest = _stored(campaign_id, day)
-    return download(digest_xlsx(digest), XLSX_TYPE, **_names(digest, "xlsx"))
-
-
-def _names(digest, extension):
-    day = digest.date.isoformat()
-    return {"ascii_name": f"digest-{digest.unit.code}-{day}.{extension}",
-            "name": _("Digest") + f" {digest.unit.name} {day}.{extension}"}
+    return xlsx_response(_stored(campaign_id, day))
 
 
 @bp.get("/campaigns/<int:campaign_id>/digests")
