@@ -89,12 +89,17 @@ def compile_campaign(campaign, day, *, user=None, now=None):
     return [compile_digest(campaign, unit, day, user=user, now=now) for unit in digest_units(campaign)]
 
 
+def last_day(campaign, *, now=None):
+    """Return the newest day a digest may exist for: today, at most the day after the deadline."""
+    return min(campaign_today(campaign, now=now), campaign.deadline + timedelta(days=1))
+
+
 def missing_days(campaign, *, now=None):
     """Return the days from the start to today (at most the day after the deadline) with a digest missing.
 
     A day counts as missing when any of the campaign's units lacks its digest.
     """
-    last = min(campaign_today(campaign, now=now), campaign.deadline + timedelta(days=1))
+    last = last_day(campaign, now=now)
     if last < campaign.start_date:
         return []
     units = len(digest_units(campaign))

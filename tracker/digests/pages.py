@@ -7,11 +7,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from tracker.auth.access import can_see, ensure_can
-from tracker.campaigns.queries import campaign_today
 from tracker.core.args import DropBlanks
 from tracker.core.errors import InvalidInput, NotFound
 from tracker.digests.models import Digest
-from tracker.digests.operations import digest_units, ensure_digest_unit
+from tracker.digests.operations import digest_units, ensure_digest_unit, last_day
 from tracker.digests.queries import default_digest_unit
 from tracker.extensions import db
 from tracker.geo.schemas import UnitField
@@ -53,11 +52,6 @@ def digest_unit_for(user, campaign, unit=None):
     except InvalidInput as error:
         raise InvalidInput(error.fields["unit"][0], fields=error.fields) from None
     return unit
-
-
-def last_day(campaign, *, now=None):
-    """Return the newest day a digest may exist for: today, at most the day after the deadline."""
-    return min(campaign_today(campaign, now=now), campaign.deadline + timedelta(days=1))
 
 
 def neighbours(campaign, day, *, now=None):

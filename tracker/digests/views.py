@@ -10,13 +10,12 @@ from tracker.core.errors import AppError, NotFound
 from tracker.digests.chart import burnup_svg, chart_title
 from tracker.digests.exports import csv_response, download_name, download_response, xlsx_response
 from tracker.digests.mail_message import digest_link
-from tracker.digests.operations import compile_digest
+from tracker.digests.operations import compile_digest, last_day
 from tracker.digests.pages import (
     HistoryArgsSchema,
     PageArgsSchema,
     digest_history,
     digest_unit_for,
-    last_day,
     neighbours,
     parse_day,
     unit_choices,
