@@ -26,6 +26,8 @@ class Campaign(db.Model):
     target: Mapped[int | None]
     #: Training topics, in display order.
     topics: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: Progress (no personal data) may be read by anyone at the public page; off until an admin turns it on.
+    is_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit] = relationship()

@@ -83,3 +83,69 @@ class CheckIn(db.Model):
 
     def __repr__(self):
         return f"<CheckIn {self.id} training={self.training_id} participant={self.participant_id}>"
+
+
+class HeldKind(enum.StrEnum):
+    """What a phone handed over for review: a scan, a walk-in, or outcomes ticked after a scan."""
+
+    scan = "scan"
+    walk_in = "walk_in"
+    outcomes = "outcomes"
+
+
+class HeldStatus(enum.StrEnum):
+    held = "held"  #: waiting for a coordinator
+    accepted = "accepted"  #: a coordinator let it count: recorded as the volunteer had sent it
+    refused = "refused"  #: accepted, but the check-in rules refused it (see ``error``)
+    discarded = "discarded"  #: a coordinator decided it must not count
+
+
+HELD_STATUS_LABELS = {
+    HeldStatus.held: _l("waiting for review"),
+    HeldStatus.accepted: _l("accepted"),
+    HeldStatus.refused: _l("refused by the rules"),
+    HeldStatus.discarded: _l("discarded"),
+}
+
+
+class HeldScan(db.Model):
+    """A scan whose volunteer lost their access before it reached the server: kept for a coordinator's review.
+
+    A revoked (or expired) volunteer's phone cannot record check-ins any more, but what it scanned
+    before may be real attendance. The phone hands its waiting items over; nothing counts until a
+    coordinator accepts it, and nothing is dropped: a discarded item stays here with who decided.
+    """
+
+    __tablename__ = "held_scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The phone's id for the item: handing it over twice keeps one row.
+    scan_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    kind: Mapped[HeldKind] = mapped_column(str_enum(HeldKind, "held_scan_kind"))
+    training_id: Mapped[int] = mapped_column(sa.ForeignKey("trainings.id", ondelete="RESTRICT"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    scanned_at: Mapped[datetime]
+    #: The item as the phone kept it (card token or code, what it showed, outcomes, a walk-in's details).
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    #: Why it was held: ``revoked`` or ``expired``.
+    reason: Mapped[str] = mapped_column(sa.String(20))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[HeldStatus] = mapped_column(str_enum(HeldStatus, "held_scan_status"), default=HeldStatus.held)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: The check-in an accepted scan or walk-in became.
+    checkin_id: Mapped[int | None] = mapped_column(sa.ForeignKey("checkins.id", ondelete="SET NULL"))
+    #: Why the rules refused an accepted item, or why a coordinator discarded it.
+    note: Mapped[str | None] = mapped_column(sa.String(500))
+
+    training: Mapped[Training] = relationship()
+    volunteer = relationship("User", foreign_keys=[volunteer_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    checkin: Mapped[CheckIn | None] = relationship()
+
+    @property
+    def status_label(self):
+        return HELD_STATUS_LABELS[self.status]
+
+    def __repr__(self):
+        return f"<HeldScan {self.id} {self.kind} training={self.training_id} {self.status}>"
