@@ -1,32 +1,29 @@
 """The digest as spreadsheets: CSV (UTF-8 with BOM, for Excel) and XLSX, from its stored payload.
 
 Both carry the same sections (figures, ranking, breakdown, indicators, villages not reached, the
-day series). Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR
-first) is prefixed with a single quote; numbers stay numbers. Labels follow the current language.
+day series). The plumbing (BOM, neutralised formulas, typed cells, the download's file name) is
+the app's one in :mod:`tracker.core.exports`; this module only lays the digest out. Labels
+follow the current language.
 """
-import csv
-import io
-import re
-from dataclasses import dataclass
-from datetime import date, datetime
-from urllib.parse import quote
+from datetime import datetime
 
-from flask import make_response
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from tracker.core.exports import (  # noqa: F401  (re-exported: the digest's views and API use them)
+    CSV_TYPE,
+    XLSX_TYPE,
+    Sheet,
+    ascii_name,
+    csv_chunks,
+    download_response,
+    fit_widths,
+    neutralise,
+    sheet_title,
+    xlsx_bytes,
+)
 from tracker.core.time import local, parse_date
 from tracker.participants.models import GENDER_LABELS
-from tracker.participants.names import fold_name
 
-CSV_TYPE = "text/csv"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-DATE_FORMAT, DATETIME_FORMAT = "dd/mm/yyyy", "dd/mm/yyyy hh:mm"
 #: Keys of the payload shown as plain figures, in this order, with the type of their value.
 FIGURES = [
     ("date", "date"), ("as_of", "instant"), ("start_date", "date"), ("deadline", "date"),
@@ -36,16 +33,8 @@ FIGURES = [
     ("required_daily_pace", "int"), ("pace_7d", "pace"), ("projected_completion_date", "date"),
     ("on_track", "bool"), ("villages_total", "int"), ("villages_reached", "int"),
 ]
-_SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
-
-
-@dataclass
-class Section:
-    """One table of the export: a CSV block, an XLSX sheet."""
-
-    title: str
-    headers: list
-    rows: list
+#: One table of the export: a CSV block, an XLSX sheet.
+Section = Sheet
 
 
 def figure_labels():
@@ -125,99 +114,31 @@ def _breakdown_rows(payload):
     return [[group, names.get(key, key), count] for group, names, counts in groups for key, count in counts.items()]
 
 
-def neutralise(value):
-    """Return ``value`` safe for a spreadsheet: text that would start a formula gets a leading quote."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith(FORMULA_PREFIXES):
-            return "'" + value
-    return value
-
-
-def _csv_text(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return neutralise(value)
-
-
 def digest_csv(digest):
     """Return the digest as CSV bytes: UTF-8 with a BOM, one block per section, blank lines between."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for index, section in enumerate(sections(digest)):
+    return b"".join(csv_chunks(_csv_rows(sections(digest))))
+
+
+def _csv_rows(tables):
+    for index, section in enumerate(tables):
         if index:
-            writer.writerow([])
-        writer.writerow([neutralise(section.title)])
-        writer.writerow([neutralise(header) for header in section.headers])
-        writer.writerows([_csv_text(value) for value in row] for row in section.rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+            yield []
+        yield [section.title]
+        yield section.headers
+        yield from section.rows
 
 
 def digest_xlsx(digest):
     """Return the digest as an XLSX workbook: one sheet per section, bold headers, typed cells."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for section in sections(digest):
-        _write_sheet(workbook.create_sheet(sheet_title(section.title)), section)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def sheet_title(title):
-    """Return ``title`` as Excel accepts a sheet name: no ``\\ / * ? : [ ]``, at most 31 characters."""
-    return _SHEET_TITLE_FORBIDDEN.sub("-", title)[:31]
-
-
-def _write_sheet(sheet, section):
-    sheet.append([neutralise(header) for header in section.headers])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in section.rows:
-        sheet.append([neutralise(value) for value in row])
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            cell.number_format = _number_format(cell.value, cell.number_format)
-    sheet.freeze_panes = "A2"
-    for index, cells in enumerate(sheet.iter_cols(), start=1):
-        width = max(len(str(_csv_text(cell.value))) for cell in cells)
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
-
-
-def _number_format(value, default):
-    if isinstance(value, datetime):
-        return DATETIME_FORMAT
-    if isinstance(value, date):
-        return DATE_FORMAT
-    if isinstance(value, float):
-        return "0.0#"
-    return default
+    tables = sections(digest)
+    for section in tables:
+        section.widths = fit_widths(section.headers, section.rows)
+    return xlsx_bytes(tables)
 
 
 def download_name(digest, extension):
     """Return the file name of an export: ``Bản tin Xã Ea Kao 2025-08-20.csv`` (in the current language)."""
     return " ".join([_("Digest"), digest.unit.name, digest.date.isoformat()]) + "." + extension
-
-
-def ascii_name(name):
-    """Return ``name`` folded to ASCII for old clients: ``ban-tin-xa-ea-kao-2025-08-20.csv``."""
-    stem, dot, extension = name.rpartition(".")
-    return re.sub(r"[^a-z0-9]+", "-", fold_name(stem)).strip("-") + dot + extension
-
-
-def download_response(data, mimetype, name, *, inline=False):
-    """Return ``data`` as a file named ``name`` (ASCII ``filename`` for old clients plus UTF-8 ``filename*``)."""
-    response = make_response(data)
-    response.mimetype = mimetype
-    disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = (
-        f"{disposition}; filename=\"{ascii_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}")
-    response.headers["Cache-Control"] = "private, max-age=0"
-    return response
 
 
 def csv_response(digest):
