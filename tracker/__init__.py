@@ -85,6 +85,7 @@ def register_blueprints(app):
         checkins,
         digests,
         events,
+        live,
         outcomes,
         participants,
         roster,
@@ -110,7 +111,7 @@ def register_blueprints(app):
     for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp, outcomes_bp, participants_bp,
                       cards_bp, checkins_bp, scan_bp, digests_bp, digest_mail_bp, enrolment_bp):
         app.register_blueprint(blueprint)
-    for module in (auth, units, campaigns, trainings, events, outcomes, participants, cards, checkins, roster, digests):
+    for module in (auth, units, campaigns, trainings, events, outcomes, participants, cards, checkins, roster, live, digests):
         api.register_blueprint(module.bp)
         # The API authenticates by bearer token only, never by cookie, so CSRF cannot apply.
         csrf.exempt(module.bp)

@@ -12,10 +12,12 @@ from tracker.campaigns.queries import (
     current_campaign_for,
     get_campaign_for,
 )
+from tracker.checkins.live import is_unchanged, live_etag, live_response, not_modified
 from tracker.checkins.queries import count_checkins, count_without_card, roster, roster_outcomes
 from tracker.checkins.views import checkin_box
 from tracker.core.args import load
 from tracker.core.errors import AppError, NotFound
+from tracker.core.templating import label, number
 from tracker.core.time import local
 from tracker.core.views import refused
 from tracker.events.queries import events_about
@@ -179,15 +181,42 @@ def training_page(training_id):
 
 
 def _attendance(training):
-    """What the attendance section shows: the count to all, the roster to those who may read check-ins."""
+    """What the attendance section shows: the check-in box, and the parts that follow new check-ins live."""
     box = checkin_box(training, current_user)
-    attendance = {"count": count_checkins(training), "roster": None, "without_card": None, "box": box,
-                  "is_open": box["state"] == "open"}
+    return _live_attendance(training) | {"box": box, "is_open": box["state"] == "open"}
+
+
+def _live_attendance(training):
+    """The count to all, the roster to those who may read check-ins, the cards to print to those who print."""
+    attendance = {"count": count_checkins(training), "roster": None, "without_card": None}
     if can(current_user, "checkins.read"):
         attendance.update(roster=roster(training, include_voided=True), outcomes=roster_outcomes(training))
     if can(current_user, "participants.read"):
         attendance["without_card"] = count_without_card(training, current_user)
     return attendance
+
+
+@bp.get("/trainings/<int:training_id>/live")
+@login_required
+def training_live(training_id):
+    """The training page's live parts as JSON, polled by static/js/live.js; 304 when nothing changed.
+
+    The ETag comes before any counting (tracker/checkins/live.py); the roster comes rendered, so
+    the page's script only puts it in place.
+    """
+    training = get_training_for(current_user, training_id)
+    etag = live_etag(training, current_user, "page")
+    if is_unchanged(etag):
+        return not_modified(etag)
+    attendance = _live_attendance(training)
+    values = {"training": training, "attendance": attendance, "tz": training.campaign.timezone}
+    body = {"count": attendance["count"], "count_text": number(attendance["count"]), "status": training.status.value,
+            "status_label": str(label(training.status, "status")), "status_class": f"badge {training.status.value}",
+            "html": {"count": render_template("trainings/_count.html", **values),
+                     "print": render_template("trainings/_print_missing.html", **values)}}
+    if attendance["roster"] is not None:
+        body["html"]["roster"] = render_template("trainings/_roster.html", **values)
+    return live_response(body, etag)
 
 
 @bp.route("/trainings/<int:training_id>/cancel", methods=["GET", "POST"])
