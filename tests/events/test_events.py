@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 import sqlalchemy as sa
 
@@ -146,6 +148,28 @@ def test_the_feed_hides_events_of_transactions_still_open(app, db, users, dummy_
         other.commit()
     items = api.get("/api/v1/events").json["items"]
     assert [item["type"] for item in items] == ["probe", "training.scheduled"]
+
+
+@pytest.mark.postgresql_only
+def test_a_write_left_open_in_another_database_does_not_stall_the_feed(app, db, users, dummy_campaign, api_as):
+    """Transaction ids are cluster-wide; only this database's writers may hold the feed back."""
+    api = api_as(users["admin"])
+    other_db = f"other_{uuid.uuid4().hex[:8]}"
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+        admin.execute(sa.text(f"CREATE DATABASE {other_db}"))
+    elsewhere = sa.create_engine(db.engine.url.set(database=other_db), poolclass=sa.pool.NullPool)
+    try:
+        with elsewhere.connect() as other:
+            other.execute(sa.text("CREATE TABLE t (x int)"))
+            other.execute(sa.text("INSERT INTO t VALUES (1)"))  # a write left open, elsewhere on the server
+            _schedule(dummy_campaign, users["coordinator"])
+            db.session.commit()
+            assert [item["type"] for item in api.get("/api/v1/events").json["items"]] == ["training.scheduled"]
+            other.rollback()
+    finally:
+        elsewhere.dispose()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+            admin.execute(sa.text(f"DROP DATABASE {other_db}"))
 
 
 @pytest.mark.postgresql_only

@@ -32,9 +32,22 @@ def events_for(user, *, after=0, types=None, settled=True):
     if settled and db.session.get_bind().dialect.name == "postgresql":
         # Hide events of transactions still in flight: ids are handed out before commit, so a
         # later id can become visible first. Paging past it would skip the earlier one forever.
-        horizon = sa.literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        stmt = stmt.where(Event.txid < horizon)
+        stmt = stmt.where(Event.txid < _HORIZON)
     return stmt
+
+
+#: The oldest transaction still open, on PostgreSQL, that may have written events: the oldest of
+#: this statement's snapshot, except those of backends connected to *other* databases (transaction
+#: ids are cluster-wide, but another database's writers cannot add to this log, and a long write there
+#: must not stall this feed). A transaction that ends between the snapshot and the look at
+#: ``pg_stat_activity`` is no longer listed there, so it keeps holding the horizon: safe, and brief.
+#: ``backend_xid`` is a 32-bit xid, the snapshot's are 64-bit: compared modulo 2^32.
+_HORIZON = sa.literal_column("""(
+    SELECT coalesce(min(open_xid::text::bigint), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+    FROM pg_snapshot_xip(pg_current_snapshot()) AS open_xid
+    WHERE open_xid::text::bigint % 4294967296 NOT IN (
+        SELECT backend_xid::text::bigint FROM pg_stat_activity
+        WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()))""")
 
 
 def page_events(user, *, after=0, limit=100, types=None):
