@@ -95,6 +95,7 @@ def register_blueprints(app):
     from tracker.auth.enrolment_views import bp as enrolment_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.campaigns.views import bp as campaigns_bp
+    from tracker.checkins.held_views import bp as held_bp
     from tracker.checkins.scan_views import bp as scan_bp
     from tracker.checkins.views import bp as checkins_bp
     from tracker.core.views import bp as core_bp
@@ -109,7 +110,7 @@ def register_blueprints(app):
     from tracker.trainings.views import bp as trainings_bp
 
     for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp, outcomes_bp, participants_bp,
-                      cards_bp, checkins_bp, scan_bp, digests_bp, digest_mail_bp, enrolment_bp):
+                      cards_bp, checkins_bp, scan_bp, held_bp, digests_bp, digest_mail_bp, enrolment_bp):
         app.register_blueprint(blueprint)
     for module in (auth, units, campaigns, trainings, events, outcomes, participants, cards, checkins, roster, live, digests):
         api.register_blueprint(module.bp)

@@ -11,7 +11,6 @@ progress (no personal data) on a public page: ``campaigns.is_public``, off by de
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0007'
 down_revision = '0006'

@@ -25,6 +25,8 @@ CAPABILITIES = {
     "checkins.record": {Role.admin, Role.coordinator, Role.volunteer},
     "checkins.read": {Role.admin, Role.coordinator, Role.volunteer},
     "checkins.void": {Role.admin, Role.coordinator},
+    # Accepting or discarding what a revoked volunteer's phone handed over.
+    "checkins.review": {Role.admin, Role.coordinator},
     # Undoing one's own scan just made (checkins.operations.UNDO_WINDOW); checkins.void undoes any.
     "checkins.undo_own": {Role.admin, Role.coordinator, Role.volunteer},
     "outcomes.manage": {Role.admin},

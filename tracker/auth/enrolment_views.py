@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth.enrolments import operations, queries
 from tracker.auth.enrolments.schemas import DEFAULT_ACCESS_DAYS, MAX_ACCESS_DAYS, EnrolmentCreateSchema, EnrolSchema
+from tracker.checkins.queries import count_held_by_volunteer
 from tracker.core.args import load
 from tracker.core.errors import AppError, NotFound
 from tracker.core.time import utcnow
@@ -66,7 +67,7 @@ def _enrolments_page(form, errors):
         "auth/enrolments.html", form=form, errors=errors, communes=queries.enrolment_communes(current_user),
         links=queries.recent_enrolments(current_user), volunteers=volunteers,
         activity=queries.scan_activity(current_user, volunteers), now=utcnow(),
-        default_days=DEFAULT_ACCESS_DAYS, max_days=MAX_ACCESS_DAYS)
+        held=count_held_by_volunteer(current_user), default_days=DEFAULT_ACCESS_DAYS, max_days=MAX_ACCESS_DAYS)
 
 
 @bp.post("/enrolments")
@@ -93,7 +94,8 @@ def enrolment_page(enrolment_id):
     volunteers = queries.enrolled_volunteers(current_user, enrolment=enrolment)
     page = render_template("auth/enrolment.html", enrolment=enrolment, token=token,
                            link=_enrol_url(token) if token else None, volunteers=volunteers,
-                           activity=queries.scan_activity(current_user, volunteers), now=utcnow())
+                           activity=queries.scan_activity(current_user, volunteers), now=utcnow(),
+                           held=count_held_by_volunteer(current_user))
     return _no_store(page)
 
 

@@ -10,6 +10,8 @@ from tracker.extensions import db, login_manager
 
 #: Set on ``g`` when the session's user is an enrolled volunteer whose access was revoked or ran out.
 ACCESS_ENDED = "tracker_access_ended"
+#: That volunteer, kept on ``g`` for the one thing they may still do: hand their unsent scans over.
+ENDED_USER = "tracker_access_ended_user"
 
 
 @login_manager.user_loader
@@ -20,6 +22,7 @@ def load_user(user_id):
         return user
     if user is not None and user.enrolled_via_id is not None:
         g.setdefault(ACCESS_ENDED, "revoked" if not user.is_active else "expired")
+        g.setdefault(ENDED_USER, user)
     return None
 
 
@@ -32,6 +35,12 @@ def refuse_ended_access():
     if ended == "expired":
         raise Forbidden(_("Your days with the scanner are over. Ask the coordinator for a new enrolment QR."),
                         code="access_expired")
+
+
+def ended_access_user():
+    """Return the enrolled volunteer of this session whose access ended, or None (the session's user is
+    then signed in, or nobody). Only the hand-over of held scans may act as them."""
+    return g.get(ENDED_USER) if access_ended() else None
 
 
 def access_ended():

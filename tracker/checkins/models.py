@@ -99,6 +99,10 @@ class HeldStatus(enum.StrEnum):
     refused = "refused"  #: accepted, but the check-in rules refused it (see ``error``)
     discarded = "discarded"  #: a coordinator decided it must not count
 
+    @property
+    def label(self):
+        return HELD_STATUS_LABELS[self]
+
 
 HELD_STATUS_LABELS = {
     HeldStatus.held: _l("waiting for review"),
@@ -142,10 +146,6 @@ class HeldScan(db.Model):
     volunteer = relationship("User", foreign_keys=[volunteer_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     checkin: Mapped[CheckIn | None] = relationship()
-
-    @property
-    def status_label(self):
-        return HELD_STATUS_LABELS[self.status]
 
     def __repr__(self):
         return f"<HeldScan {self.id} {self.kind} training={self.training_id} {self.status}>"

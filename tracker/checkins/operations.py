@@ -75,8 +75,11 @@ class ScanAnswer:
         return 201 if self.result == ScanResult.checked_in else 200
 
 
-def check_in(training, scan, *, user, source=None, is_offline=False, now=None):
-    """Check in the person on a scanned card or typed code at ``training``; return the ``ScanAnswer``."""
+def check_in(training, scan, *, user, source=None, is_offline=False, now=None, volunteer=None):
+    """Check in the person on a scanned card or typed code at ``training``; return the ``ScanAnswer``.
+
+    ``volunteer``: who scanned, when not ``user`` (a coordinator accepting a held scan).
+    """
     ensure_can(user, "checkins.record", training.village)
     code = participant = answer = None
     try:
@@ -91,7 +94,8 @@ def check_in(training, scan, *, user, source=None, is_offline=False, now=None):
             raise
     if answer is None:
         source = source or (CheckInSource.camera if "qr" in scan else CheckInSource.manual)
-        answer = _settle(training, participant, scan, user=user, source=source, is_offline=is_offline)
+        answer = _settle(training, participant, scan, user=user, source=source, is_offline=is_offline,
+                         volunteer=volunteer or user)
     if scan.get("outcomes"):
         record_outcomes(answer.checkin.participant, scan["outcomes"], campaign=training.campaign, user=user,
                         checkin=answer.checkin)
@@ -151,10 +155,10 @@ def replay(training, scan_id, code=None):
     return ScanAnswer(checkin, ScanResult.checked_in)
 
 
-def _settle(training, participant, scan, *, user, source, is_offline):
+def _settle(training, participant, scan, *, user, source, is_offline, volunteer):
     """Store the check-in, or answer from the row that won a race for the same person or scan."""
     checkin = CheckIn(training=training, participant=participant, scan_id=scan["scan_id"],
-                      scanned_at=scan["scanned_at"], volunteer_id=user.id, source=source, is_offline=is_offline,
+                      scanned_at=scan["scanned_at"], volunteer_id=volunteer.id, source=source, is_offline=is_offline,
                       shown=scan.get("shown"))
     if insert(checkin):
         record_checkin(checkin, user=user)
@@ -247,8 +251,9 @@ class WalkIn:
     possible_duplicates: list
 
 
-def register_walk_in(training, data, *, user, now=None):
-    """Register a new participant at the training and check them in, in one step."""
+def register_walk_in(training, data, *, user, now=None, volunteer=None):
+    """Register a new participant at the training and check them in, in one step (``volunteer``: as in
+    ``check_in``)."""
     ensure_can(user, "checkins.record", training.village)
     scan = {"scan_id": data["scan_id"], "scanned_at": data.get("scanned_at") or now or utcnow(),
             "shown": data.get("shown")}
@@ -260,7 +265,7 @@ def register_walk_in(training, data, *, user, now=None):
     try:
         with db.session.begin_nested():
             participant, duplicates = register_participant(person, user=user, capability="checkins.record")
-            checkin = CheckIn(training=training, participant=participant, volunteer_id=user.id,
+            checkin = CheckIn(training=training, participant=participant, volunteer_id=(volunteer or user).id,
                               source=CheckInSource.manual, **scan)
             if not insert(checkin):
                 raise _ScanTaken

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker.auth.access import ensure_can, scope_filter
-from tracker.checkins.models import CheckIn
+from tracker.checkins.models import CheckIn, HeldScan, HeldStatus
 from tracker.core.errors import NotFound
 from tracker.core.pagination import paginate
 from tracker.extensions import db
@@ -64,12 +64,29 @@ def count_checkins(training):
         CheckIn.training_id == training.id, CheckIn.voided_at.is_(None)))
 
 
+#: The order of a training's roster (scan order) and of its export.
+ROSTER_ORDER = (CheckIn.scanned_at, CheckIn.id)
+
+
+def roster_select(training, *, include_voided=False):
+    """Return a select of the training's check-ins: the roster page and its export read through here."""
+    stmt = sa.select(CheckIn).where(CheckIn.training_id == training.id)
+    return stmt if include_voided else stmt.where(CheckIn.voided_at.is_(None))
+
+
 def roster(training, *, include_voided=False):
     """Return the training's check-ins with their participants, in scan order."""
-    stmt = sa.select(CheckIn).options(_WITH_PARTICIPANT).where(CheckIn.training_id == training.id)
-    if not include_voided:
-        stmt = stmt.where(CheckIn.voided_at.is_(None))
-    return db.session.scalars(stmt.order_by(CheckIn.scanned_at, CheckIn.id)).all()
+    stmt = roster_select(training, include_voided=include_voided).options(_WITH_PARTICIPANT)
+    return db.session.scalars(stmt.order_by(*ROSTER_ORDER)).all()
+
+
+def unit_checkins_select(user, campaign, unit):
+    """Return a select of the check-ins (voided too) at ``campaign``'s trainings held in ``unit``, joined to
+    the training and its village (``Unit``), within ``user``'s scope."""
+    return (sa.select(CheckIn).join(Training, Training.id == CheckIn.training_id)
+            .join(Unit, Unit.id == Training.village_id)
+            .where(scope_filter(user, Unit), Training.campaign_id == campaign.id,
+                   Unit.path.startswith(unit.path, autoescape=True)))
 
 
 def attendance_of(participant):
@@ -122,3 +139,55 @@ def count_without_card(training, user):
     """Return how many people checked in at ``training`` (in ``user``'s scope) never had a card printed."""
     stmt = _people_stmt(training, user, pending=True).with_only_columns(sa.func.count(Participant.id))
     return db.session.scalar(stmt)
+
+
+def held_by_scan_id(scan_id):
+    """Return the held item a phone handed over under ``scan_id``, or None."""
+    return db.session.scalar(sa.select(HeldScan).where(HeldScan.scan_id == scan_id))
+
+
+def held_scans_for(user, *, status=HeldStatus.held, volunteer_id=None, limit=500):
+    """Return the held items of trainings in ``user``'s scope, oldest scan first, with what the page shows."""
+    ensure_can(user, "checkins.review")
+    stmt = (
+        sa.select(HeldScan)
+        .join(HeldScan.training).join(Training.village)
+        .options(contains_eager(HeldScan.training).contains_eager(Training.village),
+                 joinedload(HeldScan.volunteer), joinedload(HeldScan.decided_by))
+        .where(scope_filter(user, Unit))
+        .order_by(HeldScan.scanned_at, HeldScan.id)
+        .limit(limit)
+    )
+    if status is not None:
+        stmt = stmt.where(HeldScan.status == status)
+    if volunteer_id is not None:
+        stmt = stmt.where(HeldScan.volunteer_id == volunteer_id)
+    return db.session.scalars(stmt).all()
+
+
+def count_held_by_volunteer(user):
+    """Return ``{volunteer_id: items waiting for review}`` over ``user``'s scope."""
+    stmt = (
+        sa.select(HeldScan.volunteer_id, sa.func.count())
+        .join(HeldScan.training).join(Training.village)
+        .where(scope_filter(user, Unit), HeldScan.status == HeldStatus.held)
+        .group_by(HeldScan.volunteer_id)
+    )
+    return dict(db.session.execute(stmt).all())
+
+
+def get_held_for(user, held_id):
+    """Return a held item of a training in ``user``'s scope; raise 404 / 403 otherwise."""
+    held = db.session.get(HeldScan, held_id)
+    if held is None:
+        raise NotFound(_("Not found."))
+    ensure_can(user, "checkins.review", held.training.village)
+    return held
+
+
+def participants_by_code(codes):
+    """Return ``{code: participant}`` (with their village) for the known ``codes``."""
+    if not codes:
+        return {}
+    stmt = sa.select(Participant).options(joinedload(Participant.village)).where(Participant.code.in_(codes))
+    return {participant.code: participant for participant in db.session.scalars(stmt)}

@@ -3,7 +3,7 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from tracker.checkins.models import CheckInSource, Shown
+from tracker.checkins.models import CheckInSource, HeldKind, Shown
 from tracker.core.args import DropBlanks, Id
 from tracker.core.pagination import PageArgsSchema
 from tracker.core.time import UTC
@@ -135,6 +135,12 @@ class CheckInListArgsSchema(PageArgsSchema):
     """Pages of a training's check-ins, in the order they were stored."""
 
 
+class UnitCheckinsArgsSchema(DropBlanks, ma.Schema):
+    """Which campaign's check-ins a unit's download holds (default: the reader's current campaign)."""
+
+    campaign_id = Id()
+
+
 class VoidSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=ma.validate.Length(max=500))
 
@@ -184,3 +190,55 @@ class SyncResultSchema(ma.Schema):
 
 class SyncAnswerSchema(ma.Schema):
     results = ma.fields.List(ma.fields.Nested(SyncResultSchema))
+
+
+#: What a held item may carry besides its envelope, as the phone kept it.
+HELD_PAYLOAD_FIELDS = ("qr", "code", "shown", "outcomes", "details", "participant_id", "for_scan")
+
+
+class HeldItemSchema(ma.Schema):
+    """One item a revoked volunteer's phone hands over: a scan, a walk-in or outcomes ticked after a scan.
+
+    Only the envelope is checked here; the item is checked under the full rules (the scan's, the
+    walk-in's) when a coordinator accepts it, so that nothing the phone kept is refused at the door.
+    """
+
+    scan_id = ma.fields.UUID(required=True)
+    kind = ma.fields.Enum(HeldKind, by_value=True, load_default=HeldKind.scan)
+    training_id = Id(required=True)
+    scanned_at = ma.fields.AwareDateTime(required=True, metadata=_AWARE_HELP)
+    qr = ma.fields.String(validate=ma.validate.Length(max=200))
+    code = ma.fields.String(validate=ma.validate.Length(max=40))
+    shown = ma.fields.Enum(Shown, by_value=True)
+    outcomes = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=40)),
+                              validate=ma.validate.Length(max=50))
+    details = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(max=40)),
+                             values=ma.fields.Raw(), validate=ma.validate.Length(max=20),
+                             metadata={"description": "A walk-in's fields, as the walk-in API takes them"})
+    participant_id = Id()
+    for_scan = ma.fields.UUID()
+
+    @ma.validates("details")
+    def validate_details(self, value, **kwargs):
+        """A walk-in's fields are short plain values."""
+        if any(not isinstance(item, str | int | bool | None) or len(str(item)) > 200 for item in value.values()):
+            raise ma.ValidationError(_("Not a valid walk-in."))
+
+    @ma.post_load
+    def split_payload(self, data, **kwargs):
+        """Keep the envelope as columns, the rest as the held row's JSON payload."""
+        payload = {name: data.pop(name) for name in HELD_PAYLOAD_FIELDS if name in data}
+        for name in ("shown", "for_scan"):
+            if name in payload:
+                payload[name] = str(payload[name].value if name == "shown" else payload[name])
+        return {**data, "payload": payload}
+
+
+class HeldHandoverSchema(ma.Schema):
+    """The waiting items of a phone whose volunteer lost access; each is checked on its own."""
+
+    items = ma.fields.List(ma.fields.Raw(), required=True, validate=ma.validate.Length(max=MAX_SYNC_SCANS))
+
+
+class HeldDiscardSchema(DropBlanks, ma.Schema):
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))

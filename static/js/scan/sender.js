@@ -1,12 +1,20 @@
 // Sending scans: at once when online, else in batches to the sync endpoint, retried with back-off.
 import * as store from "./store.js";
+import { handOver, handedOver } from "./handover.js";
 
 const FIRST_DELAY = 2000;
 const MAX_DELAY = 5 * 60 * 1000;
 const BATCH = 100;
 const SCAN_FIELDS = ["scan_id", "scanned_at", "shown", "qr", "code", "outcomes"];
 
-export class SignedOut extends Error {}
+export class SignedOut extends Error {
+  constructor(message = "", code = "") {
+    super(message);
+    this.code = code;  // access_revoked / access_expired: the volunteer's access ended
+  }
+}
+
+const ACCESS_ENDED = ["access_revoked", "access_expired"];
 
 function fields(scan, extra) {
   const body = { ...extra };
@@ -75,7 +83,7 @@ export class Sender {
     if (response.status === 403) {
       // A volunteer whose access was withdrawn or ran out has no password to sign in again with: say why.
       const refusal = await response.json().catch(() => null);
-      throw new SignedOut(refusal?.error?.message || "");
+      throw new SignedOut(refusal?.error?.message || "", refusal?.error?.code || "");
     }
     if (!response.ok) throw new Error(`token ${response.status}`);
     const issued = await response.json();
@@ -184,11 +192,21 @@ export class Sender {
       this.problem = null;
     } catch (error) {
       this.problem = error;
-      this.later();
+      if (ACCESS_ENDED.includes(error.code)) await this.handOver();
+      else this.later();
     } finally {
       this.busy = false;
     }
     this.report();
+  }
+
+  // The access ended: hand what waits over for the coordinator's review (tried again on the next flush).
+  async handOver() {
+    try {
+      await handOver(this.urls.held, this.user);
+    } catch (error) {
+      this.later();
+    }
   }
 
   async sendBatch(scans) {
@@ -216,6 +234,7 @@ export class Sender {
   async report() {
     const waiting = (await store.waitingScans()).length;
     this.onQueue({ waiting, lastSync: await store.getMeta("last_sync"), online: navigator.onLine,
+                   handedOver: await handedOver(this.user),
                    signedOut: this.problem instanceof SignedOut,
                    refusal: this.problem instanceof SignedOut ? this.problem.message : "" });
   }
