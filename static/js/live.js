@@ -12,7 +12,7 @@
 // alone. Elements found with data-live-url that share a URL share one poller; an element bound to a
 // key may be the container itself or inside it. After each new answer the container gets a
 // "live:update" event whose detail is the JSON, for what the attributes cannot say.
-// A part holding the cursor or an open <details> (a form being filled in) is updated once left.
+// A part with the cursor in one of its fields, or an open <details> (a small form), is updated once left.
 //
 // How it polls: one request at a time; 304 answers cost the server no counting. Every few seconds
 // while the page is visible, every 60 s while hidden (and at once when shown again), never offline
@@ -32,8 +32,11 @@
     }, body);
   }
 
+  // Someone typing or choosing in the part, or a <details> (a small form) open in it.
   function busy(element) {
-    return element.contains(document.activeElement) || element.querySelector("details[open]") !== null;
+    var active = document.activeElement;
+    var typing = active && element.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+    return typing || element.querySelector("details[open]") !== null;
   }
 
   function poll(url, options) {

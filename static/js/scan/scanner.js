@@ -1,5 +1,6 @@
 // The scanner page: camera, the answer at once from the roster, every scan kept in IndexedDB first.
 import QrScanner from "../../vendor/qr-scanner/qr-scanner.min.js";
+import "../live.js";
 import { signal } from "./feedback.js";
 import { install } from "./install.js";
 import { Sender } from "./sender.js";
@@ -21,8 +22,7 @@ const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-dig
                                                  timeZone: training.timezone });
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
 let roster = { people: {}, checked: {}, ids: {} };
-// Handed-over items do not count until a coordinator accepts them.
-const COUNTS = (scan) => scan.kind !== "outcomes" && !["refused", "voided", "held"].includes(scan.state);
+const COUNTS = (scan) => scan.kind !== "outcomes" && scan.state !== "refused" && scan.state !== "voided";
 let latest = null;
 const seen = new Map();
 
@@ -117,7 +117,6 @@ async function settled(scan) {
 function label(scan) {
   if (scan.state === "voided") return ["voided", T.undone];
   if (scan.state === "refused") return ["refused", scan.message || T.refused];
-  if (scan.state === "held") return ["pending", T.held_one];
   if (scan.result === "already_checked_in") return ["refused", fill(T.already, { time: clock.format(new Date(scan.checked_in_at)) })];
   if (scan.kind === "walk_in") {
     return scan.state === "sent" ? ["accepted", fill(T.walk_in_sent, { code: scan.person })] : ["pending", T.walk_in_waiting];
@@ -137,8 +136,10 @@ function undoable(scan) {
 async function render() {
   const scans = (await store.scansOf(training.id)).filter((scan) => scan.kind !== "outcomes")
     .sort((a, b) => b.scanned_at.localeCompare(a.scanned_at));
+  // The server's list of who is in, and this phone's scans it cannot know of yet (waiting, or sent since).
+  const known = (scan) => scan.state === "sent" && roster.as_of && new Date(scan.sent_at || 0).getTime() < roster.as_of;
   const counted = new Set(Object.keys(roster.checked));
-  for (const scan of scans) if (COUNTS(scan)) counted.add(scan.person || scan.scan_id);
+  for (const scan of scans) if (COUNTS(scan) && !known(scan)) counted.add(scan.person || scan.scan_id);
   $("count").textContent = counted.size;
   $("recent").replaceChildren(...scans.slice(0, RECENT).map((scan) => {
     const [state, text] = label(scan);
@@ -163,11 +164,10 @@ async function render() {
   }));
 }
 
-function queue({ waiting, lastSync, online, signedOut, refusal, handedOver }) {
+function queue({ waiting, lastSync, online, signedOut, refusal }) {
   const parts = [waiting ? fill(T.waiting, { count: waiting }) : T.none_waiting];
   if (lastSync) parts.push(fill(T.last_sync, { time: clock.format(new Date(lastSync)) }));
   if (signedOut) parts.push(refusal || T.signed_out);
-  if (handedOver) parts.push(fill(T.handed_over, { count: handedOver }));
   else if (!online && waiting) parts.push(T.offline);
   $("queue").textContent = parts.join(" · ");
   $("queue").className = waiting ? "queue waiting" : "queue";
@@ -182,18 +182,37 @@ async function refreshRoster() {
   if (!navigator.onLine) return render();
   try {
     const headers = kept?.etag ? { "If-None-Match": kept.etag } : {};
+    const asked = Date.now();
     const response = await sender.api(config.urls.roster, { headers });
     if (response.status !== 200) return;
     const body = await response.json();
-    roster = { training_id: training.id, etag: response.headers.get("ETag"),
-               people: Object.fromEntries(body.people), checked: Object.fromEntries(body.checked_in),
-               ids: Object.fromEntries(body.checked_in.map(([code, , id]) => [code, id])) };
+    roster = { training_id: training.id, etag: response.headers.get("ETag"), people: Object.fromEntries(body.people),
+               ...checkedIn(body.checked_in, asked) };
     await store.putRoster(roster);
     document.body.dataset.roster = "fresh";
   } catch (error) {
     console.warn("scanner: roster not refreshed", error);
   }
   await render();
+}
+
+// Who the server counts as checked in, as of a request sent at ``asked`` (this phone's clock).
+function checkedIn(rows, asked) {
+  return { checked: Object.fromEntries(rows.map(([code, at]) => [code, at])),
+           ids: Object.fromEntries(rows.map(([code, , id]) => [code, id])), as_of: asked };
+}
+
+// Other volunteers' check-ins at this training, a few seconds after they are made (a 304 when
+// none): the count follows them. Never offline; the roster of names still comes every minute.
+function followCount() {
+  TrackerLive.poll(config.urls.count, { interval: 5, immediate: false,
+    fetch: (url, init) => sender.api(url, { headers: init.headers }),
+    onData: async (body, asked) => {
+      if (!body.checked_in) return;
+      roster = { ...roster, training_id: training.id, ...checkedIn(body.checked_in, asked) };
+      await store.putRoster(roster);
+      await render();
+    } });
 }
 
 async function startCamera() {
@@ -277,7 +296,7 @@ show("idle", T.ready);
 install();
 guardSignOut(() => sender.flush());
 const rostered = refreshRoster();
-rostered.then(() => sender.start());
+rostered.then(() => { sender.start(); followCount(); });
 window.addEventListener("online", refreshRoster);
 setInterval(refreshRoster, 60000);
 // The camera starts once the roster is in (the first card then turns green by name), or after 1.5 s at most.
