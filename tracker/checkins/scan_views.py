@@ -18,19 +18,21 @@ import marshmallow as ma
 from flask import Blueprint, current_app, jsonify, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from tracker.auth.access import can, ensure_can
 from tracker.auth.operations import issue_token
-from tracker.auth.session import refuse_ended_access
+from tracker.auth.session import access_ended, ended_access_user, refuse_ended_access
+from tracker.checkins.held import hold_items
 from tracker.checkins.operations import checkin_window
 from tracker.checkins.queries import get_training_for_scan
 from tracker.checkins.scan_queries import open_trainings
+from tracker.checkins.schemas import HeldHandoverSchema
 from tracker.core.args import DropBlanks, Id, load
 from tracker.core.errors import AppError
 from tracker.core.security import CONTENT_SECURITY_POLICY
 from tracker.core.time import UTC, local, utcnow
-from tracker.extensions import db
+from tracker.extensions import db, login_manager
 from tracker.geo.models import UnitLevel
 from tracker.geo.queries import list_units_under
 from tracker.outcomes.queries import indicators_for
@@ -44,8 +46,8 @@ bp = Blueprint("scan", __name__)
 SCANNER_TOKEN_TTL = timedelta(hours=14)
 #: The scanner's files, cached by the service worker so that the page opens with no network.
 SHELL_FILES = ("css/scan.css", "js/scan/scanner.js", "js/scan/store.js", "js/scan/sender.js", "js/scan/feedback.js",
-               "js/scan/install.js", "js/scan/signout.js", "js/scan/walkin.js", "js/scan/outcomes.js", "js/live.js",
-               "vendor/qr-scanner/qr-scanner.min.js",
+               "js/scan/install.js", "js/scan/signout.js", "js/scan/walkin.js", "js/scan/outcomes.js",
+               "js/scan/handover.js", "js/live.js", "vendor/qr-scanner/qr-scanner.min.js",
                "vendor/qr-scanner/qr-scanner-worker.min.js", "img/icon.svg")
 #: How long the volunteer who scanned may undo their own check-in (the server's rule is the same).
 OWN_UNDO_SECONDS = 5 * 60
@@ -58,9 +60,10 @@ class ScanPageArgsSchema(DropBlanks, ma.Schema):
 
 
 @bp.get("/scan")
-@login_required
 def scan_page():
     """List the trainings open for check-in now, or open the scanner on ``?training=ID``."""
+    if not current_user.is_authenticated:
+        return _ended_or_sign_in()
     ensure_can(current_user, "checkins.record")
     args = load(ScanPageArgsSchema(), location="query")
     if "training" in args:
@@ -70,6 +73,21 @@ def scan_page():
     else:
         html = render_template("scan/list.html", trainings=open_trainings(current_user))
     return html, {"Content-Security-Policy": SCANNER_POLICY, "Cache-Control": "no-cache"}
+
+
+def _ended_or_sign_in():
+    """Tell a volunteer whose access ended why, and hand their phone's waiting scans over; else sign in."""
+    volunteer = ended_access_user()
+    if volunteer is None:
+        return login_manager.unauthorized()
+    reason = _("Your access to the scanner was withdrawn by the coordinator.") if access_ended() == "revoked" \
+        else _("Your days with the scanner are over.")
+    texts = {"handed_over": _("%(count)s scans from this phone were handed to the coordinator for review."),
+             "none": _("No scans were waiting on this phone."),
+             "failed": _("The waiting scans could not be handed over yet; open this page again with network.")}
+    config = {"user": volunteer.id, "urls": {"held": url_for("scan.hand_over_held")}, "texts": texts}
+    html = render_template("scan/ended.html", reason=reason, volunteer=volunteer, config=config)
+    return html, 403, {"Content-Security-Policy": SCANNER_POLICY, "Cache-Control": "no-store"}
 
 
 def _page_config(training):
@@ -85,7 +103,7 @@ def _page_config(training):
         "can_void": can(current_user, "checkins.void"), "own_undo_seconds": OWN_UNDO_SECONDS,
         "indicators": [{"key": item.key, "name": item.name} for item in indicators_for(training.campaign)]
         if can(current_user, "outcomes.record") else [],
-        "urls": {"token": url_for("scan.scanner_token"), "roster": f"/api/v1/trainings/{training.id}/roster",
+        "urls": {"token": url_for("scan.scanner_token"), "held": url_for("scan.hand_over_held"), "roster": f"/api/v1/trainings/{training.id}/roster",
                  "checkin": f"/api/v1/trainings/{training.id}/checkins", "sync": "/api/v1/checkins/sync",
                  "worker": url_for("scan.service_worker"), "void": "/api/v1/checkins/{id}/void",
                  "walk_in": f"/api/v1/trainings/{training.id}/walk-ins", "count": f"/api/v1/trainings/{training.id}/count",
@@ -123,6 +141,8 @@ def _texts():
         "walk_in_long": _("New person: the check-in is sent with the registration."),
         "walk_in_sent": _("new · card %(code)s, to be printed later"),
         "walk_in_card": _("Card code %(code)s: the card can be printed later."),
+        "handed_over": _("%(count)s scans handed to the coordinator for review"),
+        "held_one": _("handed to the coordinator"),
         "torch": _("Light"), "switch": _("Switch camera"), "sent": _("sent"), "waiting_one": _("waiting"),
     }
 
@@ -139,6 +159,26 @@ def scanner_token():
     expires_at = record.expires_at.astimezone(UTC).isoformat()
     db.session.commit()
     response = jsonify({"token": token, "expires_at": expires_at})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/scan/held")
+def hand_over_held():
+    """Take the waiting scans of a phone whose volunteer lost access, to be kept for a coordinator's review.
+
+    Session-authenticated and CSRF-protected like ``/scan/token``; only a volunteer whose access was
+    revoked or ran out may hand over (a signed-in user sends scans to the API, where they count).
+    """
+    volunteer = None if current_user.is_authenticated else ended_access_user()
+    if current_user.is_authenticated:
+        raise AppError(_("Your access holds: the scans are sent as usual."), code="access_holds", status=409)
+    if volunteer is None:
+        raise AppError(_("Sign in again."), code="unauthorized", status=401)
+    data = load(HeldHandoverSchema(), location="json")
+    results = hold_items(data["items"], volunteer=volunteer, reason=access_ended())
+    db.session.commit()
+    response = jsonify({"results": results})
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -22,7 +22,8 @@ const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-dig
                                                  timeZone: training.timezone });
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
 let roster = { people: {}, checked: {}, ids: {} };
-const COUNTS = (scan) => scan.kind !== "outcomes" && scan.state !== "refused" && scan.state !== "voided";
+// Handed-over items do not count until a coordinator accepts them.
+const COUNTS = (scan) => scan.kind !== "outcomes" && !["refused", "voided", "held"].includes(scan.state);
 let latest = null;
 const seen = new Map();
 
@@ -117,6 +118,7 @@ async function settled(scan) {
 function label(scan) {
   if (scan.state === "voided") return ["voided", T.undone];
   if (scan.state === "refused") return ["refused", scan.message || T.refused];
+  if (scan.state === "held") return ["pending", T.held_one];
   if (scan.result === "already_checked_in") return ["refused", fill(T.already, { time: clock.format(new Date(scan.checked_in_at)) })];
   if (scan.kind === "walk_in") {
     return scan.state === "sent" ? ["accepted", fill(T.walk_in_sent, { code: scan.person })] : ["pending", T.walk_in_waiting];
@@ -164,10 +166,11 @@ async function render() {
   }));
 }
 
-function queue({ waiting, lastSync, online, signedOut, refusal }) {
+function queue({ waiting, lastSync, online, signedOut, refusal, handedOver }) {
   const parts = [waiting ? fill(T.waiting, { count: waiting }) : T.none_waiting];
   if (lastSync) parts.push(fill(T.last_sync, { time: clock.format(new Date(lastSync)) }));
   if (signedOut) parts.push(refusal || T.signed_out);
+  if (handedOver) parts.push(fill(T.handed_over, { count: handedOver }));
   else if (!online && waiting) parts.push(T.offline);
   $("queue").textContent = parts.join(" · ");
   $("queue").className = waiting ? "queue waiting" : "queue";
