@@ -66,9 +66,9 @@ def test_a_phone_enrols_by_the_coordinators_qr_and_is_refused_once_revoked(brows
     assert volunteer is not None and not volunteer.is_active
 
 
-def test_a_revoked_phone_keeps_its_waiting_scan_and_is_told_why(browser, live_server, new_page, db, users,
+def test_a_revoked_phones_waiting_scan_is_handed_over_for_review_and_accepted(browser, live_server, new_page, db, users,
                                                                  open_training, create_participant):
-    from tracker.checkins.models import CheckIn
+    from tracker.checkins.models import CheckIn, HeldScan, HeldStatus
 
     person = create_participant("Y Bih Niê")
     coordinator = new_page(users["coordinator"])
@@ -98,8 +98,32 @@ def test_a_revoked_phone_keeps_its_waiting_scan_and_is_told_why(browser, live_se
         context.set_offline(False)
         phone.evaluate("window.dispatchEvent(new Event('online'))")
         phone.locator("#queue", has_text="thu hồi").wait_for()
-        # The scan stays on the phone for review; nothing reached the server after the revocation.
-        assert phone.get_attribute("#queue", "data-waiting") == "1"
+        # The scan leaves the phone's queue for the coordinator's review; it does not count yet.
+        phone.locator("#queue", has_text="Đã chuyển 1 lượt quét cho điều phối viên xem xét").wait_for()
+        assert phone.get_attribute("#queue", "data-waiting") == "0"
+        db.session.expire_all()
         assert db.session.scalars(sa.select(CheckIn)).all() == []
+        [held] = db.session.scalars(sa.select(HeldScan)).all()
+        assert held.status == HeldStatus.held and held.payload["code"] == person.code
+        # Opened again, the scanner says why, and that nothing more waits (the roster is forgotten too).
+        assert phone.goto(f"/scan?training={open_training.id}").status == 403
+        phone.locator("#handover", has_text="Không có lượt quét nào đang chờ").wait_for()
+        assert phone.evaluate("""() => new Promise((done) => {
+            const req = indexedDB.open("tracker-scanner");
+            req.onsuccess = () => req.result.transaction("rosters").objectStore("rosters").count().onsuccess =
+                (event) => done(event.target.result);
+        })""") == 0
+
+        coordinator.goto("/enrolments")
+        with coordinator.expect_navigation():
+            coordinator.click("a[href*='/held-scans?volunteer=']")
+        coordinator.locator(".held-item", has_text="Y Bih Niê").wait_for()
+        screenshot(coordinator, "held-scans.png", full_page=True)
+        with coordinator.expect_navigation():
+            coordinator.click(".held-item form[action$='/accept'] button")
+        assert "Đã chấp nhận và tính 1 trên 1 lượt." in coordinator.inner_text("main")
+        db.session.expire_all()
+        [checkin] = db.session.scalars(sa.select(CheckIn)).all()
+        assert checkin.participant_id == person.id and checkin.is_offline
     finally:
         context.close()
