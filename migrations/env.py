@@ -12,6 +12,7 @@ import tracker.checkins.models  # noqa: F401
 import tracker.core.lease  # noqa: F401
 import tracker.digests.models  # noqa: F401
 import tracker.events.models  # noqa: F401
+import tracker.events.webhooks.models  # noqa: F401
 import tracker.geo.models  # noqa: F401
 import tracker.outcomes.models  # noqa: F401
 import tracker.participants.models  # noqa: F401

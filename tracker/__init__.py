@@ -91,6 +91,7 @@ def register_blueprints(app):
         roster,
         trainings,
         units,
+        webhooks,
     )
     from tracker.auth.enrolment_views import bp as enrolment_bp
     from tracker.auth.views import bp as auth_bp
@@ -102,6 +103,7 @@ def register_blueprints(app):
     from tracker.digests.mail_views import bp as digest_mail_bp
     from tracker.digests.views import bp as digests_bp
     from tracker.events.views import bp as events_bp
+    from tracker.events.webhooks.views import bp as webhooks_bp
     from tracker.extensions import api, csrf
     from tracker.geo.views import bp as geo_bp
     from tracker.outcomes.views import bp as outcomes_bp
@@ -110,9 +112,11 @@ def register_blueprints(app):
     from tracker.trainings.views import bp as trainings_bp
 
     for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp, outcomes_bp, participants_bp,
-                      cards_bp, checkins_bp, scan_bp, held_bp, digests_bp, digest_mail_bp, enrolment_bp):
+                      cards_bp, checkins_bp, scan_bp, held_bp, digests_bp, digest_mail_bp, enrolment_bp,
+                      webhooks_bp):
         app.register_blueprint(blueprint)
-    for module in (auth, units, campaigns, trainings, events, outcomes, participants, cards, checkins, roster, live, digests):
+    for module in (auth, units, campaigns, trainings, events, outcomes, participants, cards, checkins, roster, live, digests,
+                   webhooks):
         api.register_blueprint(module.bp)
         # The API authenticates by bearer token only, never by cookie, so CSRF cannot apply.
         csrf.exempt(module.bp)
@@ -139,11 +143,15 @@ def register_jobs(app):
     from tracker.auth.jobs import purge_expired_tokens
     from tracker.core.jobs import Job, init_scheduler
     from tracker.digests.jobs import send_digest_emails, sync_digests
+    from tracker.events.webhooks.jobs import init_webhooks, run_deliveries
 
     jobs = [
         Job("purge-expired-tokens", purge_expired_tokens, cron={"minute": "17"}),
         # Adds the per-campaign daily digest jobs and catches up missed days; at once on taking the lease.
         Job("digest-sync", sync_digests, cron={"minute": "*"}, on_lease=True),
         Job("digest-mail", send_digest_emails, cron={"minute": "*"}),
+        # Loops for most of each minute, woken by commits; at once on taking the lease.
+        Job("webhook-delivery", run_deliveries, cron={"minute": "*"}, on_lease=True),
     ]
+    init_webhooks(app)
     init_scheduler(app, jobs)

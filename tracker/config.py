@@ -57,6 +57,8 @@ class Config:
         self.TRACKER_SMTP_TIMEOUT = float(os.environ.get("TRACKER_SMTP_TIMEOUT", 10))
         self.TRACKER_MAIL_SENDER = os.environ.get("TRACKER_MAIL_SENDER", "Ban chỉ đạo <noreply@localhost>")
         self.TRACKER_MAIL_MAX_ATTEMPTS = int(os.environ.get("TRACKER_MAIL_MAX_ATTEMPTS", 6))
+        #: Seconds a webhook receiver has to connect and answer each read, per request.
+        self.TRACKER_WEBHOOK_TIMEOUT = float(os.environ.get("TRACKER_WEBHOOK_TIMEOUT", 10))
         #: The public address of the app (``https://host/prefix``), for links in e-mails sent by jobs.
         self.TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL") or None
         #: Database connections each process keeps open: at least the threads a worker runs

@@ -37,6 +37,8 @@ CAPABILITIES = {
     # Who receives it: admins manage every address; anyone who reads it may subscribe themselves.
     "digests.recipients": {Role.admin},
     "digests.subscribe": {Role.admin, Role.committee, Role.coordinator},
+    # Webhook subscriptions carry every event of the area to another system: admins only.
+    "webhooks.manage": {Role.admin},
 }
 
 

@@ -60,6 +60,10 @@ EVENT_LABELS = {
     "digest_recipient.removed": _l("Digest recipient removed"),
     "digest_recipient.subscribed": _l("Subscribed to the digest"),
     "digest_recipient.unsubscribed": _l("Unsubscribed from the digest"),
+    "webhook.subscribed": _l("Webhook subscribed"),
+    "webhook.disabled": _l("Webhook disabled"),
+    "webhook.enabled": _l("Webhook enabled"),
+    "webhook.resent": _l("Webhook delivery sent again"),
 }
 #: Names of the fields that event payloads carry, for the audit trail.
 FIELD_LABELS = {
@@ -75,6 +79,7 @@ FIELD_LABELS = {
     "imported": _l("Imported"), "count": _l("Count"),
     "date": _l("Date"), "reached": _l("Reached"), "days_left": _l("Days left"),
     "recipient_id": _l("Recipient"), "user_id": _l("User"),
+    "delivery_id": _l("Delivery"), "event_id": _l("Event"),
     "enrolment_id": _l("Enrolment link"), "access_days": _l("Days of access"), "access_until": _l("Access until"),
 }
 LABELS = {"status": STATUS_LABELS, "role": ROLE_LABELS, "level": LEVEL_LABELS, "event": EVENT_LABELS,

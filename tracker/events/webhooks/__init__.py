@@ -1,0 +1,1 @@
+"""Webhooks after the Standard Webhooks specification: subscriptions, signed deliveries, retries."""
