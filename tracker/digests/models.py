@@ -34,6 +34,33 @@ class Digest(db.Model):
         return f"<Digest {self.campaign_id} {self.unit_id} {self.date}>"
 
 
+class ProgressSnapshot(db.Model):
+    """The digest's figures of one unit as of a recent instant: what dashboards and the public page show.
+
+    A cache, not a record: each refresh replaces the row (no event), computed by the digest's own
+    function (``figures.build_payload_at``) so that the dashboard and the digest agree for the same
+    moment. The scheduler keeps provinces fresh; communes and villages are refreshed when read.
+    """
+
+    __tablename__ = "progress_snapshots"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    #: The instant the figures describe.
+    as_of: Mapped[datetime]
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    #: How long computing them took, in milliseconds (the refresh waits a multiple of it).
+    duration_ms: Mapped[int] = mapped_column(default=0)
+
+    campaign: Mapped[Campaign] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+    def __repr__(self):
+        return f"<ProgressSnapshot {self.campaign_id} {self.unit_id} {self.as_of}>"
+
+
 class DigestRecipient(db.Model):
     """An address that receives the daily digest of one unit."""
 
