@@ -12,11 +12,13 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from tracker.auth.access import can
+from tracker.checkins.exports import roster_sheet
 from tracker.checkins.operations import ScanResult, check_in, checkin_window, void_checkin
 from tracker.checkins.queries import get_checkin_for, get_training_for_scan
 from tracker.checkins.schemas import CodeFormSchema, VoidSchema
 from tracker.core.args import load
 from tracker.core.errors import AppError
+from tracker.core.exports import export_name, sheet_response
 from tracker.core.time import local_date, utcnow
 from tracker.core.views import refused
 from tracker.digests.mail_message import external_url
@@ -52,6 +54,15 @@ def check_in_by_code(training_id):
         else:
             flash(_("%(name)s: %(answer)s", name=name, answer=answer.message), "inline.info")
     return _back_to(training_id)
+
+
+@bp.get("/trainings/<int:training_id>/checkins.<any(csv, xlsx):extension>")
+@login_required
+def export_roster(training_id, extension):
+    """Download the training's roster as its page lists it (voided check-ins marked), as CSV or XLSX."""
+    training = get_training_for_scan(current_user, training_id, capability="checkins.read")
+    day = local_date(training.starts_at, training.campaign.timezone)
+    return sheet_response(roster_sheet(training), extension, export_name(_("Check-ins"), training.title, day))
 
 
 @bp.post("/checkins/<int:checkin_id>/void")

@@ -29,6 +29,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from tracker.core.time import local
 from tracker.extensions import db
 
 CSV_TYPE = "text/csv"
@@ -75,6 +76,11 @@ def csv_text(value):
     if isinstance(value, date):
         return value.isoformat()
     return neutralise(value)
+
+
+def local_naive(instant, tz_name):
+    """Return an aware instant as wall-clock time in ``tz_name`` without offset (spreadsheets know no zones)."""
+    return None if instant is None else local(instant, tz_name).replace(tzinfo=None, microsecond=0)
 
 
 def stream_rows(stmt, *, batch=BATCH):
@@ -172,6 +178,11 @@ def ascii_name(name):
     decomposed = unicodedata.normalize("NFD", stem.replace("đ", "d").replace("Đ", "d"))
     bare = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
     return re.sub(r"[^a-z0-9]+", "-", bare).strip("-") + dot + extension
+
+
+def export_name(*parts):
+    """Return a download's name (without extension) from its parts: ``Người tham gia Xã Ea Kao 2025-08-20``."""
+    return " ".join(part.isoformat() if isinstance(part, date) else str(part) for part in parts if part)
 
 
 def download_response(data, mimetype, name, *, inline=False):

@@ -21,6 +21,14 @@ class Day(ma.fields.Date):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class ProgressArgsSchema(DropBlanks, ma.Schema):
+    """A progress download: the campaign (default: the reader's current one) and the local day it ends on."""
+
+    campaign_id = Id()
+    date = Day(metadata={"description": "Counts every check-in scanned up to the end of this local day "
+                                        "(default: today so far)"})
+
+
 def _date(**kwargs):
     """A calendar day as stored in the payload (already ``YYYY-MM-DD`` text)."""
     return ma.fields.String(metadata={"format": "date"}, **kwargs)

@@ -5,13 +5,20 @@ from flask_login import current_user, login_required
 
 from tracker.auth.access import ensure_can, ensure_visible
 from tracker.campaigns.queries import (
+    campaign_today,
     children_with_targets,
     current_campaign_for,
+    get_campaign_for,
     unit_target,
 )
+from tracker.checkins.exports import unit_checkins_sheet
+from tracker.checkins.schemas import UnitCheckinsArgsSchema
 from tracker.core.args import load
 from tracker.core.errors import InvalidInput, NotFound
+from tracker.core.exports import export_name, sheet_response
 from tracker.core.views import refused
+from tracker.digests.progress_exports import progress_frame, progress_sheet
+from tracker.digests.schemas import ProgressArgsSchema
 from tracker.extensions import db
 from tracker.geo import operations
 from tracker.geo.models import UnitLevel
@@ -37,10 +44,7 @@ def unit_page(code):
 
 def _render_unit(code, errors=None, status=200):
     ensure_can(current_user, "progress.read")
-    unit = get_unit(code)
-    if unit is None:
-        raise NotFound(_("Unit not found."))
-    ensure_visible(current_user, unit)
+    unit = _visible_unit(code)
     campaign = current_campaign_for(current_user)
     crumbs = [above for above in ancestors(unit) if above.is_within(current_user.unit)]
     return render_template(
@@ -49,6 +53,45 @@ def _render_unit(code, errors=None, status=200):
         children=children_with_targets(unit, campaign), errors=errors or {},
         show_villages=unit.level == UnitLevel.province,
     ), status
+
+
+@bp.get("/units/<code>/progress.<any(csv, xlsx):extension>")
+@login_required
+def export_progress(code, extension):
+    """Download the units under this one with target, reached, percent and rank, as the digest counts them."""
+    ensure_can(current_user, "progress.read")
+    args = load(ProgressArgsSchema(), "query")
+    unit, campaign = _visible_unit(code), _campaign(args.get("campaign_id"))
+    day = args.get("date") or campaign_today(campaign)
+    sheet = progress_sheet(progress_frame(campaign, unit, day))
+    return sheet_response(sheet, extension, export_name(_("Progress"), unit.name, day))
+
+
+@bp.get("/units/<code>/checkins.<any(csv, xlsx):extension>")
+@login_required
+def export_checkins(code, extension):
+    """Download every check-in at the campaign's trainings held in this unit (voided ones marked)."""
+    ensure_can(current_user, "checkins.read")
+    args = load(UnitCheckinsArgsSchema(), "query")
+    unit, campaign = _visible_unit(code), _campaign(args.get("campaign_id"))
+    name = export_name(_("Check-ins"), unit.name, campaign_today(campaign))
+    return sheet_response(unit_checkins_sheet(current_user, campaign, unit), extension, name)
+
+
+def _visible_unit(code):
+    unit = get_unit(code)
+    if unit is None:
+        raise NotFound(_("Unit not found."))
+    ensure_visible(current_user, unit)
+    return unit
+
+
+def _campaign(campaign_id=None):
+    """The campaign asked for, else the user's current one; 404 when there is none."""
+    campaign = get_campaign_for(current_user, campaign_id) if campaign_id else current_campaign_for(current_user)
+    if campaign is None:
+        raise NotFound(_("There is no campaign for your area yet."))
+    return campaign
 
 
 @bp.post("/units/import")

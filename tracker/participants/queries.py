@@ -83,18 +83,29 @@ def name_condition(query):
     return sa.or_(by_name, Participant.code == code) if code else by_name
 
 
-def search_participants(user, *, q=None, village=None, cursor=None, limit=50):
-    """Return ``(participants, next_cursor)`` that ``user`` may see, by folded name."""
+def participants_for(user, *, q=None, village=None):
+    """Return a select of the participants ``user`` may see, joined to their village (``Unit``), filtered.
+
+    The list page, the API and the spreadsheet export all read through here, in ``PARTICIPANT_ORDER``.
+    """
     ensure_can(user, "participants.read")
     stmt = sa.select(Participant).join(Participant.village).where(scope_filter(user, Unit))
     if village is not None:
         ensure_visible(user, village)
         stmt = stmt.where(Unit.path.startswith(village.path, autoescape=True))
     condition = name_condition(q or "")
-    if condition is not None:
-        stmt = stmt.where(condition)
-    stmt = stmt.options(sa.orm.contains_eager(Participant.village).selectinload(Unit.parent))
-    return paginate(stmt, [Participant.search_name, Participant.id], cursor=cursor, limit=limit)
+    return stmt.where(condition) if condition is not None else stmt
+
+
+#: The order of the participants list (by folded name), its pages and its export.
+PARTICIPANT_ORDER = (Participant.search_name, Participant.id)
+
+
+def search_participants(user, *, q=None, village=None, cursor=None, limit=50):
+    """Return ``(participants, next_cursor)`` that ``user`` may see, by folded name."""
+    stmt = participants_for(user, q=q, village=village).options(
+        sa.orm.contains_eager(Participant.village).selectinload(Unit.parent))
+    return paginate(stmt, list(PARTICIPANT_ORDER), cursor=cursor, limit=limit)
 
 
 def registrar_of(participant):

@@ -4,9 +4,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth.access import ensure_can
+from tracker.campaigns.queries import current_campaign_for
 from tracker.checkins.queries import attendance_of
 from tracker.core.args import load
 from tracker.core.errors import AppError
+from tracker.core.exports import export_name, sheet_response
+from tracker.core.time import DEFAULT_TIMEZONE, today
 from tracker.core.views import refused
 from tracker.extensions import db
 from tracker.geo.models import UnitLevel
@@ -14,6 +17,7 @@ from tracker.geo.queries import list_units_under, list_villages
 from tracker.outcomes.queries import outcomes_of
 from tracker.participants import operations
 from tracker.participants.ethnicities import ETHNIC_GROUPS
+from tracker.participants.exports import participants_sheet
 from tracker.participants.models import Gender
 from tracker.participants.queries import (
     find_possible_duplicates,
@@ -45,6 +49,19 @@ def list_participants():
     return render_template("participants/list.html", participants=participants, cursor=cursor,
                            q=args.get("q", ""), village=args.get("village"),
                            village_options=_village_options(args.get("village")))
+
+
+@bp.get("/participants.<any(csv, xlsx):extension>")
+@login_required
+def export_participants(extension):
+    """Download the people the list shows, with the same filters, as CSV or XLSX."""
+    ensure_can(current_user, "participants.read")
+    args = load(ParticipantFilterSchema(), "query")
+    campaign = current_campaign_for(current_user)
+    zone = campaign.timezone if campaign else DEFAULT_TIMEZONE
+    sheet = participants_sheet(current_user, q=args.get("q"), village=args.get("village"), tz_name=zone)
+    name = export_name(_("Participants"), (args.get("village") or current_user.unit).name, today(zone))
+    return sheet_response(sheet, extension, name)
 
 
 def _village_options(selected):

@@ -38,12 +38,16 @@ def trainings_for(user, *, campaign=None, unit=None, day=None, status=None):
     return stmt
 
 
+#: The order of the trainings list, its pages and its export.
+TRAINING_ORDER = (Training.starts_at, Training.id)
+
+
 def page_trainings(user, *, cursor=None, limit=50, **filters):
     """Return ``(trainings, next_cursor)`` in start order."""
     stmt = trainings_for(user, **filters).options(
         sa.orm.contains_eager(Training.village).selectinload(Unit.parent)
     )
-    return paginate(stmt, [Training.starts_at, Training.id], cursor=cursor, limit=limit)
+    return paginate(stmt, list(TRAINING_ORDER), cursor=cursor, limit=limit)
 
 
 def count_by_status(user, *, campaign=None, unit=None, day=None):

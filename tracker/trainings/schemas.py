@@ -107,6 +107,12 @@ class TrainingFilterSchema(DropBlanks, TrainingListArgsSchema):
     """The filters of the day list; empty selects mean "all"."""
 
 
+class TrainingExportArgsSchema(TrainingFilterSchema):
+    """The day list's filters for its download; ``all_days`` drops the day (the whole campaign)."""
+
+    all_days = ma.fields.Boolean(load_default=False)
+
+
 class CalendarArgsSchema(DropBlanks, ma.Schema):
     month = ma.fields.Date(format="%Y-%m")
     unit = UnitField()

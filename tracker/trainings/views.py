@@ -17,6 +17,7 @@ from tracker.checkins.queries import count_checkins, count_without_card, roster,
 from tracker.checkins.views import checkin_box
 from tracker.core.args import load
 from tracker.core.errors import AppError, NotFound
+from tracker.core.exports import export_name, sheet_response
 from tracker.core.templating import label, number
 from tracker.core.time import local
 from tracker.core.views import refused
@@ -25,6 +26,7 @@ from tracker.extensions import db
 from tracker.geo.models import UnitLevel
 from tracker.geo.queries import list_units_under, list_villages
 from tracker.trainings import operations
+from tracker.trainings.exports import trainings_sheet
 from tracker.trainings.queries import (
     count_by_day,
     creator_of,
@@ -35,6 +37,7 @@ from tracker.trainings.schemas import (
     CalendarArgsSchema,
     NewTrainingArgsSchema,
     TrainingCancelSchema,
+    TrainingExportArgsSchema,
     TrainingFilterSchema,
     TrainingFormSchema,
 )
@@ -54,21 +57,36 @@ def _campaign(campaign_id=None):
 @login_required
 def list_trainings():
     """The trainings of one local day (default today), filtered by unit and status."""
-    ensure_can(current_user, "trainings.read")
-    args = load(TrainingFilterSchema(), "query")
-    campaign = _campaign(args.get("campaign_id"))
-    day = args.get("date") or campaign_today(campaign)
-    if args.get("unit"):
-        ensure_visible(current_user, args["unit"])
-    trainings, cursor = page_trainings(
-        current_user, campaign=campaign, unit=args.get("unit"), day=day, status=args.get("status"),
-        cursor=args.get("cursor"), limit=args["limit"],
-    )
+    args, filters = _list_filters(TrainingFilterSchema())
+    campaign, day = filters["campaign"], filters["day"]
+    trainings, cursor = page_trainings(current_user, **filters, cursor=args.get("cursor"), limit=args["limit"])
     return render_template(
         "trainings/list.html", campaign=campaign, day=day, trainings=trainings, cursor=cursor,
         unit=args.get("unit"), status=args.get("status"), unit_options=_unit_options(args.get("unit")),
         today=campaign_today(campaign), one_day=timedelta(days=1),
     )
+
+
+def _list_filters(schema):
+    """The day list's query string as ``(args, filters of trainings_for)``: one reading for the list and its export."""
+    ensure_can(current_user, "trainings.read")
+    args = load(schema, "query")
+    campaign = _campaign(args.get("campaign_id"))
+    if args.get("unit"):
+        ensure_visible(current_user, args["unit"])
+    day = None if args.get("all_days") else args.get("date") or campaign_today(campaign)
+    return args, {"campaign": campaign, "unit": args.get("unit"), "day": day, "status": args.get("status")}
+
+
+@bp.get("/trainings.<any(csv, xlsx):extension>")
+@login_required
+def export_trainings(extension):
+    """Download the trainings the day list shows, with the same filters (``all_days=1``: the whole campaign)."""
+    _args, filters = _list_filters(TrainingExportArgsSchema())
+    campaign, day = filters["campaign"], filters["day"]
+    name = export_name(_("Trainings"), (filters["unit"] or current_user.unit).name,
+                       day or f"{campaign.start_date.isoformat()}_{campaign.deadline.isoformat()}")
+    return sheet_response(trainings_sheet(current_user, **filters), extension, name)
 
 
 @bp.get("/trainings/calendar")
