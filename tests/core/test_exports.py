@@ -82,6 +82,15 @@ def test_xlsx_is_written_to_a_file_and_sent_in_chunks():
     assert ws.max_row == 3001 and ws["B3001"].value == "Thôn 2999"
 
 
+def test_a_table_longer_than_excel_allows_goes_on_in_more_sheets():
+    rows = ([n] for n in range(5))
+    workbook = load_workbook(io.BytesIO(b"".join(xlsx_chunks([Sheet("Lượt điểm danh", ["n"], rows)], max_rows=3))))
+    assert workbook.sheetnames == ["Lượt điểm danh", "Lượt điểm danh (2)", "Lượt điểm danh (3)"]
+    assert [[cell.value for cell in column] for ws in workbook for column in ws.iter_cols()] == [
+        ["n", 0, 1], ["n", 2, 3], ["n", 4]]
+    assert all(ws["A1"].font.bold and ws.freeze_panes == "A2" for ws in workbook)
+
+
 def test_local_naive_is_the_campaign_wall_clock():
     assert local_naive(datetime(2025, 8, 19, 17, 0, 30, 5, tzinfo=UTC), "Asia/Ho_Chi_Minh") == datetime(2025, 8, 20, 0, 0, 30)
     assert local_naive(None, "Asia/Ho_Chi_Minh") is None

@@ -41,6 +41,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT, DATETIME_FORMAT, DECIMAL_FORMAT = "dd/mm/yyyy", "dd/mm/yyyy hh:mm", "0.0#"
 #: Rows fetched from the database per round trip, and CSV rows per chunk sent.
 BATCH = 2000
+#: Rows of an Excel worksheet, headers included.
+XLSX_MAX_ROWS = 1_048_576
 #: Bytes of a written XLSX file sent per chunk.
 CHUNK_BYTES = 64 * 1024
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
@@ -112,14 +114,16 @@ def sheet_csv_chunks(sheet):
     return csv_chunks(chain([sheet.headers], sheet.rows))
 
 
-def xlsx_chunks(sheets, *, chunk=CHUNK_BYTES):
+def xlsx_chunks(sheets, *, chunk=CHUNK_BYTES, max_rows=XLSX_MAX_ROWS):
     """Yield an XLSX workbook of ``sheets`` in chunks, written through a temporary file.
 
-    Bold headers frozen at the top; dates, times and decimals carry a number format; text is neutralised.
+    Bold headers frozen at the top; dates, times and decimals carry a number format; text is
+    neutralised. A table longer than Excel's ``max_rows`` goes on in sheets "Title (2)", … with
+    the headers again (a province's 1.5 million check-ins fill two).
     """
     workbook = Workbook(write_only=True)
     for sheet in sheets:
-        _write_sheet(workbook.create_sheet(sheet_title(sheet.title)), sheet)
+        _write_sheet(workbook, sheet, max_rows)
     with tempfile.TemporaryFile() as file:
         workbook.save(file)
         file.seek(0)
@@ -132,14 +136,26 @@ def xlsx_bytes(sheets):
     return b"".join(xlsx_chunks(sheets))
 
 
-def _write_sheet(worksheet, sheet):
+def _write_sheet(workbook, sheet, max_rows):
+    worksheet, written, part = _start_worksheet(workbook, sheet, 1), 1, 1
+    for row in sheet.rows:
+        if written == max_rows:
+            part += 1
+            worksheet, written = _start_worksheet(workbook, sheet, part), 1
+        worksheet.append([_cell(worksheet, value) for value in row])
+        written += 1
+
+
+def _start_worksheet(workbook, sheet, part):
+    """Create the ``part``-th worksheet of ``sheet``, with its widths and its frozen bold headers."""
+    suffix = f" ({part})" if part > 1 else ""
+    worksheet = workbook.create_sheet(sheet_title(sheet.title)[:31 - len(suffix)] + suffix)
     widths = sheet.widths or [min(max(len(str(header)) + 2, 10), 40) for header in sheet.headers]
     for index, width in enumerate(widths, start=1):
         worksheet.column_dimensions[get_column_letter(index)].width = width
     worksheet.freeze_panes = "A2"
     worksheet.append([_header_cell(worksheet, header) for header in sheet.headers])
-    for row in sheet.rows:
-        worksheet.append([_cell(worksheet, value) for value in row])
+    return worksheet
 
 
 def _header_cell(worksheet, header):
