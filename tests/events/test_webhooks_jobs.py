@@ -1,0 +1,98 @@
+"""The delivery job's wiring: registered under the scheduler's lease, woken by commits, known event types."""
+import ast
+import threading
+import time
+from pathlib import Path
+
+from tracker.core.templating import EVENT_LABELS
+from tracker.events.webhooks import jobs
+from tracker.events.webhooks.schemas import known_event_types
+
+PACKAGE = Path(__file__).resolve().parents[2] / "tracker"
+
+
+def test_the_delivery_job_is_scheduled_every_minute_and_on_taking_the_lease(app):
+    job = {job.name: job for job in app.extensions["tracker.jobs"]}["webhook-delivery"]
+    assert job.func is jobs.run_deliveries and job.on_lease and job.cron == {"minute": "*"}
+
+
+def test_a_commit_wakes_the_delivery_loop_at_once(app, db, receiver, subscribe, emit):
+    """The loop sleeps far longer than the test waits: only the after-commit signal can wake it."""
+    subscribe("checkin.recorded")
+    finished = {}
+
+    def loop():
+        with app.app_context():
+            finished.update(jobs.run_deliveries(seconds=8, sweep=60))
+
+    jobs._wake.clear()
+    thread = threading.Thread(target=loop)
+    thread.start()
+    try:
+        time.sleep(0.3)
+        assert receiver.requests == []
+        started = time.monotonic()
+        [event_id] = emit("checkin.recorded", 1)
+        while not receiver.requests and time.monotonic() - started < 5:
+            time.sleep(0.02)
+        assert receiver.event_ids() == [event_id]
+        assert time.monotonic() - started < 3
+    finally:
+        thread.join()
+    assert finished == {"delivered": 1}
+
+
+def test_the_loop_stops_when_the_lease_is_lost(app, monkeypatch):
+    monkeypatch.setattr(jobs, "has_lease", lambda: False)
+    started = time.monotonic()
+    assert jobs.run_deliveries(seconds=30) == {}
+    assert time.monotonic() - started < 1
+
+
+class _Scheduler:
+    def __init__(self):
+        self.modified = []
+
+    def modify_job(self, name, **changes):
+        self.modified.append(name)
+
+
+class _Runner:
+    def __init__(self, held):
+        self.held, self.scheduler = held, _Scheduler()
+
+
+def test_a_commit_between_runs_starts_the_job_now_in_the_lease_holder(app, monkeypatch):
+    holder, stand_by = _Runner(held=True), _Runner(held=False)
+    for runner in (holder, stand_by):
+        monkeypatch.setitem(app.extensions, "tracker.scheduler", runner)
+        jobs.wake(app, event_ids=[1])
+    assert holder.scheduler.modified == ["webhook-delivery"] and stand_by.scheduler.modified == []
+    # While the loop runs, the signal only wakes it.
+    jobs._looping.set()
+    try:
+        monkeypatch.setitem(app.extensions, "tracker.scheduler", holder)
+        jobs.wake(app, event_ids=[2])
+    finally:
+        jobs._looping.clear()
+    assert holder.scheduler.modified == ["webhook-delivery"] and jobs._wake.is_set()
+
+
+def _recorded_types():
+    """Every event type named in a ``record(...)`` call of the app's code."""
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) in {"record", "_record"}:
+                if node.args:
+                    found |= {leaf.value for leaf in ast.walk(node.args[0])
+                              if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str) and "." in leaf.value}
+    return found
+
+
+def test_every_event_the_app_records_can_be_subscribed_to():
+    """The known types (for validation and the form's boxes) are the labelled ones: none missing."""
+    recorded = _recorded_types()
+    assert {"checkin.recorded", "webhook.disabled", "user.deactivated"} <= recorded
+    assert recorded - set(known_event_types()) == set(), "add a label to EVENT_LABELS in tracker/core/templating.py"
+    assert known_event_types() == list(EVENT_LABELS)
