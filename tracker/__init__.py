@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from tracker.config import Config
+from tracker.core.sessions import SessionInterface
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +21,7 @@ def create_app(config=None):
     )
     config = config or Config()
     app.config.from_object(config)
+    app.session_interface = SessionInterface()
     # Vietnamese text goes out as UTF-8, not \u escapes; keys keep the order the schemas give them.
     app.json.ensure_ascii = False
     app.json.sort_keys = False
@@ -101,6 +103,7 @@ def register_blueprints(app):
     from tracker.checkins.views import bp as checkins_bp
     from tracker.core.views import bp as core_bp
     from tracker.digests.mail_views import bp as digest_mail_bp
+    from tracker.digests.public_views import bp as public_bp
     from tracker.digests.views import bp as digests_bp
     from tracker.events.views import bp as events_bp
     from tracker.events.webhooks.views import bp as webhooks_bp
@@ -112,7 +115,7 @@ def register_blueprints(app):
     from tracker.trainings.views import bp as trainings_bp
 
     for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp, outcomes_bp, participants_bp,
-                      cards_bp, checkins_bp, scan_bp, held_bp, digests_bp, digest_mail_bp, enrolment_bp,
+                      cards_bp, checkins_bp, scan_bp, held_bp, digests_bp, digest_mail_bp, public_bp, enrolment_bp,
                       webhooks_bp):
         app.register_blueprint(blueprint)
     for module in (auth, units, campaigns, trainings, events, outcomes, participants, cards, checkins, roster, live, digests,
@@ -143,6 +146,7 @@ def register_jobs(app):
     from tracker.auth.jobs import purge_expired_tokens
     from tracker.core.jobs import Job, init_scheduler
     from tracker.digests.jobs import send_digest_emails, sync_digests
+    from tracker.digests.progress import refresh_provinces
     from tracker.events.webhooks.jobs import init_webhooks, run_deliveries
 
     jobs = [
@@ -150,6 +154,8 @@ def register_jobs(app):
         # Adds the per-campaign daily digest jobs and catches up missed days; at once on taking the lease.
         Job("digest-sync", sync_digests, cron={"minute": "*"}, on_lease=True),
         Job("digest-mail", send_digest_emails, cron={"minute": "*"}),
+        # Keeps the provinces' dashboard figures at most a minute old (communes refresh when read).
+        Job("progress-refresh", refresh_provinces, cron={"minute": "*"}, on_lease=True),
         # Loops for most of each minute, woken by commits; at once on taking the lease.
         Job("webhook-delivery", run_deliveries, cron={"minute": "*"}, on_lease=True),
     ]

@@ -52,12 +52,12 @@ def test_dashboard_drills_down_to_the_units_below_with_their_targets(client, db,
     db.session.commit()
     login(users["admin"])
     page = client.get("/dashboard").get_data(as_text=True)
-    assert 'href="/units/66001">Xã Ea Kao</a>' in page and "2,100" in page
-    assert 'href="/units/66002">Phường Tân An</a>' in page
+    assert 'href="/dashboard?unit=66001">Xã Ea Kao</a>' in page and "2,100" in page
+    assert 'href="/dashboard?unit=66002">Phường Tân An</a>' in page
     client.post("/logout")
     login(users["coordinator"])
     page = client.get("/dashboard").get_data(as_text=True)
-    assert 'href="/units/6600101">Buôn Ko Tam</a>' in page and "Target for Xã Ea Kao:" in page
+    assert 'href="/dashboard?unit=6600101">Buôn Ko Tam</a>' in page and "/ 2,100" in page
     assert "Phường Tân An" not in page
 
 

@@ -33,6 +33,7 @@ class CampaignSchema(ma.Schema):
     target = ma.fields.Integer(allow_none=True)
     topics = ma.fields.List(ma.fields.String())
     days_total = ma.fields.Integer()
+    is_public = ma.fields.Boolean(metadata={"description": "Progress shown on the public page"})
 
 
 class CampaignListSchema(ma.Schema):
@@ -52,6 +53,8 @@ class CampaignCreateSchema(ma.Schema):
         load_default=lambda: list(DEFAULT_TOPICS),
         validate=ma.validate.Length(min=1, max=50),
     )
+    is_public = ma.fields.Boolean(load_default=False, metadata={
+        "description": "Show the progress (no personal data) on the public page /public/campaigns/{id}"})
 
     @ma.validates("timezone")
     def validate_timezone(self, value, **kwargs):
@@ -127,6 +130,9 @@ class CampaignFormMixin:
                 del data[key]
         if data.get("target") == "":
             data["target"] = None
+        # An unticked box sends nothing: the form says it showed the box, and its absence means no.
+        if data.pop("is_public_shown", None) is not None:
+            data["is_public"] = data.get("is_public") in ("on", "true", "1")
         return data
 
 

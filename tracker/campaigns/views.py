@@ -1,7 +1,7 @@
 """HTML pages: the dashboard, campaigns, their settings and targets."""
 from datetime import timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,7 +15,6 @@ from tracker.campaigns.queries import (
     current_campaign_for,
     get_campaign_for,
     total_target,
-    unit_target,
 )
 from tracker.campaigns.schemas import (
     DEFAULT_TOPICS,
@@ -25,9 +24,17 @@ from tracker.campaigns.schemas import (
     TargetsFormSchema,
 )
 from tracker.core.args import load
-from tracker.core.errors import AppError
+from tracker.core.errors import AppError, NotFound
 from tracker.core.time import DEFAULT_TIMEZONE
 from tracker.core.views import refused
+from tracker.digests.dashboard import (
+    POLL_SECONDS,
+    DashboardArgsSchema,
+    dashboard_unit,
+    progress_view,
+    snapshot_etag,
+)
+from tracker.digests.progress import progress_now
 from tracker.extensions import db
 from tracker.geo.models import UnitLevel
 from tracker.geo.queries import list_units_under
@@ -39,25 +46,41 @@ bp = Blueprint("campaigns", __name__)
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    """The current campaign for the user's unit: countdown, trainings and the units below."""
+    """Progress now of the user's unit, or of a unit under it (``?unit=CODE``): province → commune → village."""
     if not can(current_user, "progress.read"):
         return redirect(url_for("trainings.list_trainings"))
     campaign = current_campaign_for(current_user)
     if campaign is None:
         return render_template("campaigns/dashboard.html", campaign=None,
                                units=children_with_targets(current_user.unit))
-    today = campaign_today(campaign)
-    days = [today, today + timedelta(days=1)]
+    unit = dashboard_unit(current_user, campaign, load(DashboardArgsSchema(), location="query").get("unit"))
+    values = progress_view(current_user, campaign, unit, progress_now(campaign, unit))
+    db.session.commit()  # the snapshot, if it was computed for this request
+    days = [values["today"], values["today"] + timedelta(days=1)]
     return render_template(
-        "campaigns/dashboard.html",
-        campaign=campaign,
-        today=today,
-        countdown=countdown(campaign, today),
-        counts=count_by_status(current_user, campaign=campaign),
-        upcoming=[(day, *page_trainings(current_user, campaign=campaign, day=day, limit=8)) for day in days],
-        units=children_with_targets(current_user.unit, campaign),
-        target=unit_target(campaign, current_user.unit),
+        "campaigns/dashboard.html", **values, poll_seconds=POLL_SECONDS,
+        counts=count_by_status(current_user, campaign=campaign, unit=unit),
+        upcoming=[(day, *page_trainings(current_user, campaign=campaign, unit=unit, day=day, limit=8)) for day in days],
     )
+
+
+@bp.get("/dashboard/live")
+@login_required
+def dashboard_live():
+    """The dashboard's figures for its poller: rendered, with an ETag that changes when they do (else 304)."""
+    campaign = current_campaign_for(current_user)
+    if campaign is None or not can(current_user, "progress.read"):
+        raise NotFound(_("There is no campaign for your area yet."))
+    unit = dashboard_unit(current_user, campaign, load(DashboardArgsSchema(), location="query").get("unit"))
+    snapshot = progress_now(campaign, unit)
+    db.session.commit()
+    headers = {"ETag": snapshot_etag(snapshot), "Cache-Control": "private, no-cache"}
+    if headers["ETag"] in request.headers.get("If-None-Match", ""):
+        return "", 304, headers
+    values = progress_view(current_user, campaign, unit, snapshot)
+    body = {"as_of": snapshot.as_of.isoformat(), "reached": snapshot.payload["reached"],
+            "html": {"progress": render_template("campaigns/_progress.html", **values)}}
+    return jsonify(body), 200, headers
 
 
 @bp.get("/campaigns")
@@ -114,7 +137,7 @@ def campaign_page(campaign_id):
 def _settings_form(campaign):
     return {
         "name": campaign.name, "start_date": campaign.start_date.isoformat(),
-        "deadline": campaign.deadline.isoformat(), "timezone": campaign.timezone,
+        "deadline": campaign.deadline.isoformat(), "timezone": campaign.timezone, "is_public": campaign.is_public,
         "digest_time": campaign.digest_time.strftime("%H:%M"), "target": campaign.target,
         "topics": "\n".join(campaign.topics),
     }

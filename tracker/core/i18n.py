@@ -7,12 +7,15 @@ LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
 def select_locale():
-    """Pages: the language chosen in the session. API: the client's Accept-Language. Else Vietnamese."""
+    """Pages: the language chosen in the session. API: the client's Accept-Language. The public page:
+    ``?lang=``. Else Vietnamese."""
     languages = current_app.config["TRACKER_LANGUAGES"]
     if not request:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if request.path.startswith("/api/"):
         lang = request.accept_languages.best_match(languages)
+    elif request.path.startswith("/public/"):
+        lang = request.args.get("lang")  # in the URL, so that caches keep one page per language
     else:
         lang = session.get("lang")
     return lang if lang in languages else current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -16,7 +16,17 @@ PACE_DAYS = 7
 
 def build_payload(campaign, unit, day):
     """Return the digest payload of ``unit`` for ``day`` (as of 00:00 local on ``day``)."""
-    frame = reach.Frame.of(campaign, unit, day)
+    return payload_of(reach.Frame.of(campaign, unit, day))
+
+
+def build_payload_at(campaign, unit, moment):
+    """Return the same figures as of any instant (the dashboard's "now"): see ``reach.Frame.at``."""
+    return payload_of(reach.Frame.at(campaign, unit, moment))
+
+
+def payload_of(frame):
+    """Return the payload of ``frame``: the one function behind the digest and the dashboard."""
+    campaign, unit, day = frame.campaign, frame.unit, frame.day
     reach.allow_large_aggregates()
     series = daily_series(frame)
     target = unit_target(campaign, unit)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from tracker.campaigns.models import Campaign, Target
 from tracker.checkins.models import CheckIn
 from tracker.core.db import local_day_number
-from tracker.core.time import day_bounds, from_epoch_day
+from tracker.core.time import UTC, day_bounds, from_epoch_day, local_date
 from tracker.digests.numbers import percent
 from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
@@ -32,7 +32,7 @@ class Frame:
     campaign: Campaign
     unit: Unit
     day: date
-    as_of: datetime  #: 00:00 local on ``day``, in UTC
+    as_of: datetime  #: 00:00 local on ``day``, in UTC (or an instant of the day before: ``Frame.at``)
     yesterday: datetime  #: 00:00 local on the day before, in UTC
 
     @classmethod
@@ -40,6 +40,17 @@ class Frame:
         """Return the frame of ``unit``'s digest for ``day``."""
         as_of = day_bounds(day, campaign.timezone)[0]
         return cls(campaign, unit, day, as_of, day_bounds(day - timedelta(days=1), campaign.timezone)[0])
+
+    @classmethod
+    def at(cls, campaign, unit, moment):
+        """Return the frame of ``unit`` as of any instant: the digest dated the day after ``moment``'s
+        local day, but counting only up to ``moment`` (the dashboard's "now").
+
+        At 00:00 local on D it is the frame of D's digest; at noon on D, "yesterday" is D so far.
+        """
+        moment = moment.astimezone(UTC)
+        day = local_date(moment - timedelta(microseconds=1), campaign.timezone) + timedelta(days=1)
+        return cls(campaign, unit, day, moment, day_bounds(day - timedelta(days=1), campaign.timezone)[0])
 
     def since(self, day):
         """Return 00:00 local on ``day``, in UTC."""
