@@ -1,4 +1,7 @@
 """The delivery job against a real HTTP receiver on loopback: order, once, signatures, retries."""
+import socket
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -8,7 +11,7 @@ from standardwebhooks import Webhook
 from tests.events.webhook_receiver import fresh, wait_settled
 from tracker.core.time import utcnow
 from tracker.events.models import Event
-from tracker.events.webhooks import jobs, signing
+from tracker.events.webhooks import delivery, jobs, signing
 from tracker.events.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 
 
@@ -168,6 +171,38 @@ def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt(app, db, re
     assert attempt.duration_ms < 1500
 
 
+def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_timeout(app, db, subscribe, emit, monkeypatch):
+    """The timeout bounds the whole request, not each read: a byte every 0.1 s does not hold the job."""
+    monkeypatch.setitem(app.config, "TRACKER_WEBHOOK_TIMEOUT", 0.5)
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle():
+        connection, _address = server.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.wait(0.1):
+                try:
+                    connection.sendall(b"X-Slow: y\r\n")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        subscription = subscribe("checkin.recorded", url=f"http://127.0.0.1:{server.getsockname()[1]}/hook")
+        emit("checkin.recorded", 1)
+        started = time.monotonic()
+        assert jobs.deliver_due() == {"retrying": 1}
+        assert time.monotonic() - started < 2
+        attempt = deliveries(subscription)[0].attempts[0]
+        assert attempt.status_code is None and attempt.error == "Timed out after 0.5 s"
+    finally:
+        stop.set()
+        server.close()
+
+
 def test_a_refused_connection_is_a_failed_attempt(db, receiver, subscribe, emit):
     subscription = subscribe("checkin.recorded", url="http://127.0.0.1:9/hook")
     emit("checkin.recorded", 1)
@@ -229,3 +264,10 @@ def test_an_event_of_a_transaction_still_open_holds_back_the_later_ones(db, rece
     jobs.deliver_due()
     ids = receiver.event_ids()
     assert len(ids) == 2 and ids[1] == later[0] and ids[0] < ids[1]
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/hook", "file:///etc/passwd", "http:///nohost", "http://127.0.0.1:x/"])
+def test_the_sender_itself_refuses_anything_but_http_urls(url):
+    """Defence in depth: subscribing already refuses these (422)."""
+    outcome = delivery.post(url, b"{}", {}, timeout=1)
+    assert outcome.status_code is None and outcome.error and not outcome.is_success
