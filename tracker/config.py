@@ -30,6 +30,8 @@ class Config:
         self.TRACKER_DIGEST_WORK_MEM = os.environ.get("TRACKER_DIGEST_WORK_MEM", "64MB")
         #: Seconds the dashboards' figures may be old before they are computed again.
         self.TRACKER_PROGRESS_MAX_AGE = int(os.environ.get("TRACKER_PROGRESS_MAX_AGE", 60))
+        #: Seconds between two polls of an open dashboard.
+        self.TRACKER_DASHBOARD_POLL = int(os.environ.get("TRACKER_DASHBOARD_POLL", 15))
         self.TRACKER_TOKEN_TTL = int(os.environ.get("TRACKER_TOKEN_TTL", 30 * 24 * 3600))
         self.MAX_CONTENT_LENGTH = int(os.environ.get("TRACKER_MAX_CONTENT_LENGTH", 5 * 1024 * 1024))
         self.RATELIMIT_STORAGE_URI = os.environ.get("TRACKER_RATELIMIT_STORAGE_URL", "memory://")

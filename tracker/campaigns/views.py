@@ -1,7 +1,7 @@
 """HTML pages: the dashboard, campaigns, their settings and targets."""
 from datetime import timedelta
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -28,7 +28,6 @@ from tracker.core.errors import AppError, NotFound
 from tracker.core.time import DEFAULT_TIMEZONE
 from tracker.core.views import refused
 from tracker.digests.dashboard import (
-    POLL_SECONDS,
     DashboardArgsSchema,
     dashboard_unit,
     progress_view,
@@ -58,7 +57,7 @@ def dashboard():
     db.session.commit()  # the snapshot, if it was computed for this request
     days = [values["today"], values["today"] + timedelta(days=1)]
     return render_template(
-        "campaigns/dashboard.html", **values, poll_seconds=POLL_SECONDS,
+        "campaigns/dashboard.html", **values, poll_seconds=current_app.config["TRACKER_DASHBOARD_POLL"],
         counts=count_by_status(current_user, campaign=campaign, unit=unit),
         upcoming=[(day, *page_trainings(current_user, campaign=campaign, unit=unit, day=day, limit=8)) for day in days],
     )

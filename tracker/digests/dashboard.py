@@ -15,9 +15,6 @@ from tracker.geo.models import UnitLevel
 from tracker.geo.queries import ancestors
 from tracker.geo.schemas import UnitField
 
-#: Seconds between two polls of an open dashboard (the figures change at most every minute).
-POLL_SECONDS = 15
-
 
 class DashboardArgsSchema(DropBlanks, ma.Schema):
     """``?unit=CODE``: a unit in the reader's area (their own unit when left out)."""
