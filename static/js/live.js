@@ -2,10 +2,14 @@
 //
 // The convention (server side: tracker/checkins/live.py):
 //
-//   <section data-live-url="/trainings/7/live" data-live-interval="4">   polled every 4 s (default 4)
+//   <section data-live-url="/trainings/7/live" data-live-interval="4"   polled every 4 s (default 4)
+//            data-live-etag="W/&quot;…&quot;">                 the ETag of what the page shows (optional)
 //     <strong data-live-key="count_text">12</strong>      textContent ← body.count_text (format on the server)
 //     <meter data-live-attr="value:count">                 attribute value ← body.count ("a:x b:y" for several)
 //     <div data-live-html="html.roster">…</div>            innerHTML ← body.html.roster (rendered, escaped by Jinja)
+//     <ol data-live-rows="html.rows">                      rows changed ← body.html.rows, [{id, html}, …]:
+//       <li data-live-id="checkin-5" data-live-sort="…">   the row of the same id is replaced, a new one goes
+//     </ol>                                                before the first with a greater data-live-sort
 //   </section>
 //
 // Keys are paths into the JSON ("html.roster"). A key missing from the answer leaves its element
@@ -40,7 +44,7 @@
   }
 
   function poll(url, options) {
-    var etag = null, timer = null, inFlight = false, stopped = false, failures = 0;
+    var etag = options.etag || null, timer = null, inFlight = false, stopped = false, failures = 0;
     var base = options.interval || 4;
     var get = options.fetch || function (address, init) { return window.fetch(address, init); };
 
@@ -103,7 +107,7 @@
 
   // Put the answer's values into the elements bound to them under the containers of one URL.
   function binder(containers) {
-    var pending = [];
+    var pending = [], rows = {};
 
     function bound(selector) {
       var found = [];
@@ -125,24 +129,57 @@
           if (parts[1] && value !== undefined) element.setAttribute(parts[0], value);
         });
       });
+      // A part sent whole is newer than any of its rows still waiting: they go with the old part.
       pending = bound("[data-live-html]").map(function (element) {
         return { element: element, html: pick(body, element.getAttribute("data-live-html")) };
       }).filter(function (item) { return item.html !== undefined; });
+      bound("[data-live-rows]").forEach(function (list) {
+        var key = list.getAttribute("data-live-rows"), items = pick(body, key);
+        if (pending.some(function (item) { return item.element.contains(list); })) delete rows[key];
+        if (!items) return;
+        rows[key] = rows[key] || {};
+        items.forEach(function (item) { rows[key][item.id] = item.html; });
+      });
       flush();
       containers.forEach(function (container) {
         container.dispatchEvent(new CustomEvent("live:update", { detail: body }));
       });
     }
 
+    // Put in place what can be: whole parts first, then the rows (of the lists those parts hold now).
     function flush() {
       pending = pending.filter(function (item) {
         if (busy(item.element)) return true;
         if (item.element.innerHTML !== item.html) item.element.innerHTML = item.html;
         return false;
       });
+      bound("[data-live-rows]").forEach(function (list) {
+        var key = list.getAttribute("data-live-rows"), waiting = rows[key] || {};
+        if (pending.some(function (item) { return item.element.contains(list); })) return;
+        Object.keys(waiting).forEach(function (id) {
+          if (upsert(list, id, waiting[id])) delete waiting[id];
+        });
+      });
     }
 
     return { apply: apply, flush: flush };
+  }
+
+  // Replace the row ``id`` of ``list`` or insert it in data-live-sort order; false while it is busy.
+  function upsert(list, id, html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html.trim();
+    var row = holder.content.firstElementChild, old = null, next = null;
+    var sort = row.getAttribute("data-live-sort") || "";
+    Array.prototype.forEach.call(list.children, function (child) {
+      if (child.getAttribute("data-live-id") === id) old = child;
+      else if (!next && (child.getAttribute("data-live-sort") || "") > sort) next = child;
+    });
+    if (old && busy(old)) return false;
+    if (old && old.outerHTML === row.outerHTML) return true;
+    if (old) list.removeChild(old);
+    list.insertBefore(row, next);
+    return true;
   }
 
   function start() {
@@ -156,7 +193,9 @@
       var interval = parseFloat(containers[0].getAttribute("data-live-interval")) || undefined;
       document.addEventListener("focusout", function () { window.setTimeout(parts.flush, 0); });
       document.addEventListener("toggle", parts.flush, true);
-      poll(url, { onData: parts.apply, onTick: parts.flush, interval: interval });
+      var etag = containers.map(function (element) { return element.getAttribute("data-live-etag"); })
+        .filter(Boolean)[0];
+      poll(url, { onData: parts.apply, onTick: parts.flush, interval: interval, etag: etag });
     });
   }
 

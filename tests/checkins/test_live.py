@@ -98,6 +98,62 @@ def test_a_check_in_and_a_void_change_the_etag_and_the_count(client, db, users, 
     assert voided.headers["ETag"] not in {first.headers["ETag"], changed.headers["ETag"]}
 
 
+def _rows(body):
+    return [row["id"] for row in body["html"]["rows"]]
+
+
+def test_after_the_first_poll_only_the_rows_that_changed_are_sent(client, db, users, login, dummy_training,
+                                                                   create_participant, attend):
+    hoa, lan, mai = (create_participant(name) for name in ("Nguyễn Thị Hoa", "Y Bông Êban", "Lê Thị Mai"))
+    first = attend(dummy_training, hoa)
+    login(users["coordinator"])
+    whole = client.get(_page_url(dummy_training))
+    assert "roster" in whole.json["html"] and "rows" not in whole.json["html"]
+    second = attend(dummy_training, lan)
+    changed = client.get(_page_url(dummy_training), headers={"If-None-Match": whole.headers["ETag"]})
+    assert changed.status_code == 200 and "roster" not in changed.json["html"]
+    assert _rows(changed.json) == [f"checkin-{second.id}"] and "Y Bông Êban" in changed.json["html"]["rows"][0]["html"]
+    assert changed.json["count"] == 2
+    void_checkin(first, reason="Quét nhầm", user=users["coordinator"])
+    db.session.commit()
+    third = attend(dummy_training, mai)
+    later = client.get(_page_url(dummy_training), headers={"If-None-Match": changed.headers["ETag"]})
+    assert _rows(later.json) == [f"checkin-{first.id}", f"checkin-{third.id}"] and later.json["count"] == 2
+    assert "Voided" in later.json["html"]["rows"][0]["html"]
+
+
+def test_the_whole_roster_is_sent_when_the_rows_cannot_be_trusted(client, db, users, login, tree, dummy_training,
+                                                                  create_participant, attend):
+    login(users["coordinator"])
+    empty = client.get(_page_url(dummy_training)).headers["ETag"]
+    attend(dummy_training, create_participant("Nguyễn Thị Hoa"))
+    # Every check-in is new: the page still says nobody came, it needs the list itself.
+    first = client.get(_page_url(dummy_training), headers={"If-None-Match": empty})
+    assert "roster" in first.json["html"]
+    # An event committed late under the watermark the caller has seen: the rows after it would miss it.
+    late = Event(type="checkin.recorded", subject_type="checkin", subject_id="0", payload={}, unit=tree["other_village"])
+    db.session.add(late)
+    db.session.commit()
+    attend(dummy_training, create_participant("Y Bông Êban"))
+    seen = client.get(_page_url(dummy_training)).headers["ETag"]
+    late.unit = tree["village"]
+    db.session.commit()
+    attend(dummy_training, create_participant("Lê Thị Mai"))
+    assert "roster" in client.get(_page_url(dummy_training), headers={"If-None-Match": seen}).json["html"]
+    # An ETag that is not ours for this viewer (forged, or another's) gets the whole roster too.
+    newest, number, _digest = seen.strip('W/"').split(".")
+    forged = f'W/"{newest}.{number}.{"0" * 16}"'
+    assert "roster" in client.get(_page_url(dummy_training), headers={"If-None-Match": forged}).json["html"]
+
+
+def test_the_training_page_carries_the_etag_of_what_it_shows(client, users, login, dummy_training):
+    login(users["coordinator"])
+    html = client.get(f"/trainings/{dummy_training.id}").get_data(as_text=True)
+    etag = client.get(_page_url(dummy_training)).headers["ETag"]
+    assert f'data-live-etag="{etag.replace(chr(34), "&#34;")}"' in html
+    assert client.get(_page_url(dummy_training), headers={"If-None-Match": etag}).status_code == 304
+
+
 def test_an_event_committed_late_under_a_lower_id_changes_the_watermark(db, users, tree, dummy_training,
                                                                         dummy_participant, attend):
     """Ids are handed out before commit: an earlier id can become visible after a later one."""

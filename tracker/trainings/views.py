@@ -12,7 +12,7 @@ from tracker.campaigns.queries import (
     current_campaign_for,
     get_campaign_for,
 )
-from tracker.checkins.live import is_unchanged, live_etag, live_response, not_modified
+from tracker.checkins.live import changed_checkins, is_unchanged, live_etag, live_response, not_modified
 from tracker.checkins.queries import count_checkins, count_without_card, roster, roster_outcomes
 from tracker.checkins.views import checkin_box
 from tracker.core.args import load
@@ -192,10 +192,12 @@ def _form_values(training):
 def training_page(training_id):
     """Everything about a training, with its history."""
     training = get_training_for(current_user, training_id)
+    # The live script's first ETag, worked out before anything the page shows is read.
+    etag = live_etag(training, current_user, "page")
     history = events_about(current_user, training, unit=training.village) if can(current_user, "events.read") else None
     return render_template("trainings/training.html", training=training, history=history,
                            creator=creator_of(training), tz=training.campaign.timezone,
-                           attendance=_attendance(training))
+                           attendance=_attendance(training), live_etag=f'W/"{etag}"')
 
 
 def _attendance(training):
@@ -204,11 +206,13 @@ def _attendance(training):
     return _live_attendance(training) | {"box": box, "is_open": box["state"] == "open"}
 
 
-def _live_attendance(training):
-    """The count to all, the roster to those who may read check-ins, the cards to print to those who print."""
-    attendance = {"count": count_checkins(training), "roster": None, "without_card": None}
+def _live_attendance(training, *, whole_roster=True):
+    """The count to all, the roster (unless not ``whole_roster``) to those who read check-ins, cards to print."""
+    attendance = {"count": count_checkins(training), "roster": None, "without_card": None, "outcomes": {}}
     if can(current_user, "checkins.read"):
-        attendance.update(roster=roster(training, include_voided=True), outcomes=roster_outcomes(training))
+        attendance["outcomes"] = roster_outcomes(training)
+        if whole_roster:
+            attendance["roster"] = roster(training, include_voided=True)
     if can(current_user, "participants.read"):
         attendance["without_card"] = count_without_card(training, current_user)
     return attendance
@@ -219,22 +223,35 @@ def _live_attendance(training):
 def training_live(training_id):
     """The training page's live parts as JSON, polled by static/js/live.js; 304 when nothing changed.
 
-    The ETag comes before any counting (tracker/checkins/live.py); the roster comes rendered, so
-    the page's script only puts it in place.
+    The ETag comes before any counting (tracker/checkins/live.py). The parts come rendered, so the
+    page's script only puts them in place; the roster comes whole, or only its rows that changed
+    since the caller's ETag.
     """
     training = get_training_for(current_user, training_id)
     etag = live_etag(training, current_user, "page")
     if is_unchanged(etag):
         return not_modified(etag)
-    attendance = _live_attendance(training)
+    changed = changed_checkins(training, current_user, "page", etag) if can(current_user, "checkins.read") else None
+    attendance = _live_attendance(training, whole_roster=changed is None)
     values = {"training": training, "attendance": attendance, "tz": training.campaign.timezone}
+    html = {"count": render_template("trainings/_count.html", **values),
+            "print": render_template("trainings/_print_missing.html", **values)}
+    if changed is not None:
+        html["rows"] = _roster_rows(changed, values)
+    elif attendance["roster"] is not None:
+        html["roster"] = render_template("trainings/_roster.html", **values)
     body = {"count": attendance["count"], "count_text": number(attendance["count"]), "status": training.status.value,
             "status_label": str(label(training.status, "status")), "status_class": f"badge {training.status.value}",
-            "html": {"count": render_template("trainings/_count.html", **values),
-                     "print": render_template("trainings/_print_missing.html", **values)}}
-    if attendance["roster"] is not None:
-        body["html"]["roster"] = render_template("trainings/_roster.html", **values)
+            "html": html}
     return live_response(body, etag)
+
+
+def _roster_rows(checkins, values):
+    """The roster rows of ``checkins`` alone, for a live answer that carries only what changed."""
+    may = {"may_open": can(current_user, "participants.read"), "may_void": can(current_user, "checkins.void")}
+    return [{"id": f"checkin-{checkin.id}",
+             "html": render_template("trainings/_roster_row.html", checkin=checkin, **values, **may)}
+            for checkin in checkins]
 
 
 @bp.route("/trainings/<int:training_id>/cancel", methods=["GET", "POST"])
