@@ -271,3 +271,14 @@ def test_the_sender_itself_refuses_anything_but_http_urls(url):
     """Defence in depth: subscribing already refuses these (422)."""
     outcome = delivery.post(url, b"{}", {}, timeout=1)
     assert outcome.status_code is None and outcome.error and not outcome.is_success
+
+
+def test_the_cursor_moves_past_events_of_other_types(db, receiver, subscribe, emit):
+    """A subscription to a rare type does not read the whole log since its last match on every pass."""
+    subscription = subscribe("training.held")
+    others = emit("checkin.recorded", 3)
+    assert jobs.deliver_due() == {}
+    assert fresh(subscription).last_event_id == others[-1]
+    [held] = emit("training.held", 1)
+    jobs.deliver_due()
+    assert receiver.event_ids() == [held] and fresh(subscription).last_event_id == held

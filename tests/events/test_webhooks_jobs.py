@@ -16,30 +16,43 @@ def test_the_delivery_job_is_scheduled_every_minute_and_on_taking_the_lease(app)
     assert job.func is jobs.run_deliveries and job.on_lease and job.cron == {"minute": "*"}
 
 
-def test_a_commit_wakes_the_delivery_loop_at_once(app, db, receiver, subscribe, emit):
+def test_a_commit_wakes_the_delivery_loop_at_once(app, db, receiver, subscribe, emit, monkeypatch):
     """The loop sleeps far longer than the test waits: only the after-commit signal can wake it."""
     subscribe("checkin.recorded")
-    finished = {}
+    passes, finished = [], {}
+    deliver_due = jobs.deliver_due
+
+    def counted(**kwargs):
+        passes.append(time.monotonic())
+        return deliver_due(**kwargs)
+
+    monkeypatch.setattr(jobs, "deliver_due", counted)
 
     def loop():
         with app.app_context():
-            finished.update(jobs.run_deliveries(seconds=8, sweep=60))
+            finished.update(jobs.run_deliveries(seconds=6, sweep=60))
 
     jobs._wake.clear()
     thread = threading.Thread(target=loop)
     thread.start()
     try:
         time.sleep(0.3)
-        assert receiver.requests == []
-        started = time.monotonic()
-        [event_id] = emit("checkin.recorded", 1)
-        while not receiver.requests and time.monotonic() - started < 5:
-            time.sleep(0.02)
-        assert receiver.event_ids() == [event_id]
-        assert time.monotonic() - started < 3
+        assert len(passes) == 1 and receiver.requests == []
+        [event_id] = emit("checkin.recorded", 1, settle=False)
+        committed = time.monotonic()
+        while len(passes) < 2 and time.monotonic() - committed < 3:
+            time.sleep(0.01)
+        assert len(passes) >= 2 and passes[1] - committed < 0.5
+        if db.engine.dialect.name == "sqlite":
+            # (On PostgreSQL the event also waits for the server-wide horizon, which other databases'
+            # open transactions may hold back; the 2 s sweep picks it up then.)
+            while not receiver.requests and time.monotonic() - committed < 3:
+                time.sleep(0.01)
+            assert receiver.event_ids() == [event_id]
     finally:
         thread.join()
-    assert finished == {"delivered": 1}
+    if db.engine.dialect.name == "sqlite":
+        assert finished == {"delivered": 1}
 
 
 def test_the_loop_stops_when_the_lease_is_lost(app, monkeypatch):

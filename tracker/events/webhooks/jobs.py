@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
+import sqlalchemy as sa
 from apscheduler.jobstores.base import JobLookupError
 from flask import current_app
 
@@ -83,16 +84,19 @@ def retry_delay(attempts):
 def next_message(subscription_id, *, now=None):
     """Return the subscription's next message that is due, or None; commits its delivery first."""
     now = now or utcnow()
-    subscription = db.session.get(WebhookSubscription, subscription_id)
+    # Locked (on PostgreSQL) until the commit below: a process that lost the lease a moment ago
+    # and one that just took it never queue the same event twice.
+    subscription = db.session.get(WebhookSubscription, subscription_id, with_for_update=True, populate_existing=True)
     if subscription is None or not subscription.is_active or not can(subscription.owner, "events.read"):
         return None
     pending = first_pending(subscription.id)
     if pending is not None and pending.next_attempt_at > now:
         return None
     if pending is None:
-        events = events_for(subscription.owner, after=subscription.last_event_id, types=subscription.event_types)
-        event = db.session.scalars(events.limit(1)).first()
+        event = next_event(subscription)
         if event is None:
+            skip_to_latest(subscription)
+            db.session.commit()
             return None
         pending = operations.queue_delivery(subscription, event, now=now)
     body = event_body(pending.event)
@@ -100,6 +104,23 @@ def next_message(subscription_id, *, now=None):
                                                                     now.timestamp(), body), body)
     db.session.commit()
     return message
+
+
+def next_event(subscription):
+    """Return the next event for ``subscription``: after its last one, of its types, settled, in its owner's scope."""
+    events = events_for(subscription.owner, after=subscription.last_event_id, types=subscription.event_types)
+    return db.session.scalars(events.limit(1)).first()
+
+
+def skip_to_latest(subscription):
+    """Move the cursor past the settled events of other types, so later reads start near the end of the log.
+
+    Without it a subscription to a rare type would read every event since its last match, each time.
+    """
+    events = events_for(subscription.owner, after=subscription.last_event_id).order_by(None).subquery()
+    latest = db.session.scalar(sa.select(sa.func.max(events.c.id)))
+    if latest is not None:
+        subscription.last_event_id = latest
 
 
 def record_attempt(delivery_id, outcome, *, now=None):
