@@ -45,6 +45,7 @@ BATCH = 2000
 XLSX_MAX_ROWS = 1_048_576
 #: Bytes of a written XLSX file sent per chunk.
 CHUNK_BYTES = 64 * 1024
+_FORMULA_FIRST = frozenset("".join(FORMULA_PREFIXES))
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
 _BOLD = Font(bold=True)
 
@@ -63,14 +64,17 @@ class Sheet:
 def neutralise(value):
     """Return ``value`` safe for a spreadsheet: text that would start a formula gets a leading quote."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith(FORMULA_PREFIXES):
+        if not value.isprintable():  # only then can it hold what XML (so XLSX) cannot carry
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value[:1] in _FORMULA_FIRST:
             return "'" + value
     return value
 
 
 def csv_text(value):
     """Return what a CSV cell shows for ``value``: ISO dates, local ``YYYY-MM-DD HH:MM``, safe text."""
+    if type(value) is str:  # the common case first: this runs for every cell of a million rows
+        return neutralise(value)
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -86,8 +90,16 @@ def local_naive(instant, tz_name):
 
 
 def stream_rows(stmt, *, batch=BATCH):
-    """Yield the rows of ``stmt``, fetched ``batch`` at a time (a server-side cursor on PostgreSQL)."""
-    result = db.session.execute(stmt.execution_options(yield_per=batch))
+    """Yield the rows of ``stmt``, fetched ``batch`` at a time (a server-side cursor on PostgreSQL).
+
+    Plain Core rows on the session's own connection and transaction: no ORM work per row. On
+    PostgreSQL the planner is told the whole result will be read (``cursor_tuple_fraction``), so a
+    province's export sorts once instead of walking indexes for a fast first row.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT set_config('cursor_tuple_fraction', '1', true)")
+    result = connection.execute(stmt, execution_options={"yield_per": batch})
     try:
         for partition in result.partitions():
             yield from partition

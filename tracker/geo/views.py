@@ -70,7 +70,11 @@ def export_progress(code, extension):
 @bp.get("/units/<code>/checkins.<any(csv, xlsx):extension>")
 @login_required
 def export_checkins(code, extension):
-    """Download every check-in at the campaign's trainings held in this unit (voided ones marked)."""
+    """Download every check-in at the campaign's trainings held in this unit (voided ones marked).
+
+    For those who see both the unit page and check-ins (not volunteers: they see one training's roster).
+    """
+    ensure_can(current_user, "progress.read")
     ensure_can(current_user, "checkins.read")
     args = load(UnitCheckinsArgsSchema(), "query")
     unit, campaign = _visible_unit(code), _campaign(args.get("campaign_id"))
