@@ -136,3 +136,16 @@ def test_figures_do_not_move_before_midnight_local(worked):
     late = combine_local(date(2025, 7, 16), time(23, 59), DEFAULT_TIMEZONE)
     payload = refresh_snapshot(worked.campaign, worked.units["province"], now=late).payload
     assert payload["date"] == "2025-07-17" and payload["reached"] == 4
+
+
+def test_the_api_gives_the_dashboards_figures(api_as, users, running, tree):
+    answer = api_as(users["coordinator"]).get(f"/api/v1/campaigns/{running.id}/progress")
+    assert answer.status_code == 200
+    assert (answer.json["unit"]["code"], answer.json["reached"], answer.json["target"]) == ("66001", 1, 20)
+    assert answer.json["as_of"] == answer.json["compiled_at"].replace("Z", "+00:00")
+    village = api_as(users["coordinator"]).get(f"/api/v1/campaigns/{running.id}/progress?unit=6600101")
+    assert village.json["reached"] == 1 and village.json["unit"]["level"] == "village"
+    assert api_as(users["coordinator"]).get(f"/api/v1/campaigns/{running.id}/progress?unit=66").status_code == 404
+    assert api_as(users["volunteer"]).get(f"/api/v1/campaigns/{running.id}/progress").status_code in (403, 404)
+    province = api_as(users["committee"]).get(f"/api/v1/campaigns/{running.id}/progress").json
+    assert province["reached"] == 2 and [row["code"] for row in province["ranking"]] == ["66002", "66001"]

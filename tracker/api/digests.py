@@ -5,9 +5,17 @@ from tracker.api.common import protect
 from tracker.campaigns.queries import get_campaign_for
 from tracker.core.args import Blueprint
 from tracker.digests import operations
+from tracker.digests.dashboard import dashboard_unit
 from tracker.digests.exports import CSV_TYPE, XLSX_TYPE, csv_response, xlsx_response
+from tracker.digests.progress import progress_now
 from tracker.digests.queries import default_digest_unit, get_digest_for
-from tracker.digests.schemas import DigestArgsSchema, DigestPathSchema, DigestSchema
+from tracker.digests.schemas import (
+    DigestArgsSchema,
+    DigestPathSchema,
+    DigestSchema,
+    ProgressNowArgsSchema,
+    ProgressSchema,
+)
 from tracker.extensions import db
 
 bp = protect(Blueprint("api_digests", __name__, url_prefix="/api/v1/campaigns", description="Digests"))
@@ -72,3 +80,20 @@ def compile_digest(args, path, campaign_id, date):
     digest = operations.compile_digest(campaign, unit, path["day"], user=current_user)
     db.session.commit()
     return digest
+
+
+@bp.get("/<int:campaign_id>/progress")
+@bp.arguments(ProgressNowArgsSchema, location="query")
+@bp.response(200, ProgressSchema)
+@bp.alt_response(403, description="Your role may not read progress.")
+@bp.alt_response(404, description="No such campaign or unit in your area.")
+def get_progress(args, campaign_id):
+    """The digest's figures of a unit (province, commune or village) as of now: what the dashboard shows.
+
+    Computed again at most every minute; ``as_of`` says for which instant.
+    """
+    campaign = get_campaign_for(current_user, campaign_id)
+    unit = dashboard_unit(current_user, campaign, args.get("unit"))
+    snapshot = progress_now(campaign, unit)
+    db.session.commit()
+    return snapshot

@@ -138,6 +138,19 @@ class DigestSchema(ma.Schema):
         return {**digest.payload, "compiled_at": digest.compiled_at}
 
 
+class ProgressSchema(DigestSchema):
+    """The digest's figures as of a recent instant (``as_of``, also ``compiled_at``): what dashboards show."""
+
+    @ma.pre_dump
+    def flatten(self, snapshot, **kwargs):
+        """Lift the snapshot's payload to the top level."""
+        return {**snapshot.payload, "compiled_at": snapshot.as_of}
+
+
+class ProgressNowArgsSchema(DropBlanks, ma.Schema):
+    unit = UnitField(metadata={"description": "A unit of any level in your area; default your own unit"})
+
+
 class DigestArgsSchema(DropBlanks, ma.Schema):
     unit = UnitField(levels=DIGEST_LEVELS, metadata={
         "description": "Province or commune code; default the province if you may read it, else your commune"})
