@@ -14,7 +14,7 @@ client, signed in as an admin of the province), it times, request by request, al
 - ``public``: the public page of the province (no sign-in);
 
 then the scheduler's refresh of the province's snapshot (``refresh_snapshot``: the digest's figures as
-of now, ``--refreshes`` times). It prints medians and p95 in milliseconds and each as a ratio of the
+of now, ``--refreshes`` times) alternating with the digest of the campaign's last day (the same work). It prints medians and p95 in milliseconds and each as a ratio of the
 baseline, and checks that the province's figures equal ``build_payload_at`` for the same instant.
 """
 import argparse
@@ -55,8 +55,9 @@ def main():
     import sqlalchemy as sa
 
     from tracker.campaigns.models import Campaign
+    from tracker.campaigns.queries import campaign_today
     from tracker.core.time import utcnow
-    from tracker.digests.figures import build_payload_at
+    from tracker.digests.figures import build_payload, build_payload_at
     from tracker.digests.models import ProgressSnapshot
     from tracker.digests.progress import refresh_snapshot
     from tracker.extensions import db
@@ -74,13 +75,18 @@ def main():
                                                             Unit.level == UnitLevel.commune)
                                       .order_by(Unit.population, Unit.code)).all()
         commune = communes[len(communes) // 2]
-        refreshes = []
-        for _ in range(args.refreshes):
+        refreshes, digests = [], []
+        last_day = min(campaign.deadline, campaign_today(campaign))
+        for _ in range(args.refreshes):  # alternating with the digest of the last day, the same work
             started = time.perf_counter()
             moment = utcnow()
             snapshot = refresh_snapshot(campaign, province, now=moment)
             db.session.commit()
             refreshes.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            build_payload(campaign, province, last_day)
+            db.session.rollback()
+            digests.append(time.perf_counter() - started)
         assert snapshot.payload == build_payload_at(campaign, province, moment), "the dashboard and the digest differ"
         db.session.rollback()
         ids = (campaign.id, commune.id, commune.code)
@@ -114,7 +120,9 @@ def main():
     for name, values in found.items():
         median, p95 = summary(values)
         print(f"{name:34}{median:10.1f}{p95:9.1f}{median / base:12.1f}")
-    print(f"province snapshot refresh (scheduler): {', '.join(f'{value:.2f} s' for value in refreshes)}")
+    print(f"province snapshot refresh (scheduler): {', '.join(f'{value:.2f} s' for value in refreshes)}"
+          f" · the digest of {last_day}: {', '.join(f'{value:.2f} s' for value in digests)}"
+          f" · ratio {statistics.median(refreshes) / statistics.median(digests):.2f}")
 
 
 if __name__ == "__main__":
