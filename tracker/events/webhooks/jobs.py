@@ -8,7 +8,8 @@ while a request is on its way: the delivery is committed first (a crash sends it
 once), its attempt after the answer.
 
 ``run_deliveries`` is the scheduled job: a loop that delivers whatever is due, then sleeps until
-a commit announces new events (``event_committed``) or ``SWEEP_SECONDS`` pass, for about a minute.
+a commit announces new events (``event_committed``) or ``SWEEP_SECONDS`` pass, for ``LOOP_SECONDS``;
+the scheduler starts it every 10 seconds.
 Tests call ``deliver_due`` with a simulated ``now``.
 """
 import logging
@@ -47,9 +48,10 @@ RETRY_DELAYS = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 14 * 3600, 20
 #: Attempts before a delivery is given up (failed): the first and one per delay, about 3 days.
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 JITTER = 0.2
-#: How long one run of the job loops (it is started every minute), and how often it looks for
-#: work nobody announced (events committed by another process, retries coming due).
-LOOP_SECONDS = 50
+#: How long one run of the job loops (it is started every 10 seconds), and how often it looks for
+#: work nobody announced (events committed by another process, retries coming due). Runs stay
+#: short because a process that exits waits for the jobs still running (gunicorn gives it 30 s).
+LOOP_SECONDS = 8
 SWEEP_SECONDS = 2
 #: Most messages sent to one subscription in a row before the others get their turn.
 BATCH_SIZE = 100
