@@ -40,6 +40,9 @@ class User(UserMixin, db.Model):
     #: The account works until this instant (an enrolled volunteer's days); None: no end.
     access_until: Mapped[datetime | None]
     phone: Mapped[str | None] = mapped_column(sa.String(20))
+    #: Set when an admin or coordinator reset the password (or chose it): every page but the
+    #: password change, and every API token, is refused until the user sets a password of their own.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     unit: Mapped[Unit] = relationship()
     enrolled_via: Mapped["Enrolment | None"] = relationship(foreign_keys=[enrolled_via_id])
@@ -80,6 +83,34 @@ class ApiToken(db.Model):
     def hash(token):
         """Return the stored form of ``token``."""
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class PasswordReset(db.Model):
+    """A one-time link through which a user chooses a new password, made by an admin or coordinator."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    #: SHA-256 of the link's code; the code itself is shown once to whoever made it, never stored.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    #: When the link was used, or superseded by a newer one: it never works again.
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+
+    hash = staticmethod(ApiToken.hash)
+
+    def is_usable(self, now=None):
+        """Tell whether the link may still set a password at ``now``."""
+        return self.used_at is None and self.expires_at > (now or utcnow())
+
+    def __repr__(self):
+        return f"<PasswordReset {self.id} {self.user_id}>"
 
 
 class Enrolment(db.Model):
