@@ -18,11 +18,8 @@ from tracker.digests.numbers import percent
 from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
 from tracker.geo.queries import village_within
-from tracker.participants.models import MAJORITY_ETHNICITY, Participant
+from tracker.participants.models import AGE_BANDS, MAJORITY_ETHNICITY, Participant
 from tracker.trainings.models import Training, TrainingStatus
-
-#: Age bands of the breakdown: (key, youngest age), oldest band first.
-AGE_BANDS = (("60+", 60), ("40-59", 40), ("25-39", 25), ("15-24", 15))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from tracker.geo.models import Unit
 
 #: The majority ethnic group; everyone else counts as an ethnic minority in the digest.
 MAJORITY_ETHNICITY = "Kinh"
+#: Age bands of the digest's breakdown: (key, youngest age), oldest band first; younger is "under_15".
+AGE_BANDS = (("60+", 60), ("40-59", 40), ("25-39", 25), ("15-24", 15))
 
 
 class Gender(enum.StrEnum):
@@ -59,6 +61,8 @@ class Participant(db.Model):
     #: The person agreed to their data being kept for the campaign.
     consent: Mapped[bool] = mapped_column(default=False)
     consent_at: Mapped[datetime | None]
+    #: When the person withdrew their consent: their personal data was erased then (see privacy.py).
+    consent_withdrawn_at: Mapped[datetime | None]
     #: When a card was last printed for the person (None: nobody has printed one yet).
     card_printed_at: Mapped[datetime | None]
     registered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
@@ -66,6 +70,10 @@ class Participant(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     village: Mapped[Unit] = relationship()
+
+    @property
+    def is_anonymised(self):
+        return self.consent_withdrawn_at is not None
 
     @property
     def is_ethnic_minority(self):

@@ -19,6 +19,7 @@ from tracker.participants import operations
 from tracker.participants.ethnicities import ETHNIC_GROUPS
 from tracker.participants.exports import participants_sheet
 from tracker.participants.models import Gender
+from tracker.participants.privacy import record_view
 from tracker.participants.queries import (
     find_possible_duplicates,
     get_participant_for,
@@ -112,11 +113,14 @@ def new_participant():
 def participant_page(participant_id):
     """Everything about a participant, with anyone who may be the same person."""
     participant = get_participant_for(current_user, participant_id)
-    duplicates = find_possible_duplicates(participant.search_name, participant.birth_year, participant.village,
-                                          exclude_id=participant.id)
-    return render_template("participants/participant.html", participant=participant, duplicates=duplicates,
+    duplicates = [] if participant.is_anonymised else find_possible_duplicates(
+        participant.search_name, participant.birth_year, participant.village, exclude_id=participant.id)
+    page = render_template("participants/participant.html", participant=participant, duplicates=duplicates,
                            registrar=registrar_of(participant), attendance=attendance_of(participant),
                            outcomes=outcomes_of(participant))
+    record_view(participant, user=current_user)  # who read whose data is logged
+    db.session.commit()
+    return page
 
 
 @bp.route("/participants/import", methods=["GET", "POST"])
