@@ -87,6 +87,7 @@ def register_blueprints(app):
         checkins,
         digests,
         events,
+        exports,
         live,
         outcomes,
         participants,
@@ -120,7 +121,7 @@ def register_blueprints(app):
                       enrolment_bp, webhooks_bp):
         app.register_blueprint(blueprint)
     for module in (auth, units, campaigns, trainings, events, outcomes, participants, cards, checkins, roster, live, digests,
-                   webhooks):
+                   webhooks, exports):
         api.register_blueprint(module.bp)
         # The API authenticates by bearer token only, never by cookie, so CSRF cannot apply.
         csrf.exempt(module.bp)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from tracker.checkins.models import CheckIn
 from tracker.core.exports import Sheet, local_naive, stream_rows
 from tracker.core.templating import STATUS_LABELS
+from tracker.core.time import DEFAULT_TIMEZONE
 from tracker.geo.models import Unit
 from tracker.trainings.models import Training
 from tracker.trainings.queries import TRAINING_ORDER, trainings_for
@@ -23,7 +24,10 @@ def checkin_count():
 
 
 def trainings_sheet(user, *, campaign, unit=None, day=None, status=None):
-    """Return the sheet of the trainings ``user``'s list shows for these filters; times in the campaign's zone."""
+    """Return the sheet of the trainings ``user``'s list shows for these filters; times in the campaign's zone.
+
+    Without a campaign (the API's list may span several), times are in the default zone.
+    """
     commune = aliased(Unit)
     stmt = (trainings_for(user, campaign=campaign, unit=unit, day=day, status=status)
             .join(commune, commune.id == Unit.parent_id)
@@ -35,7 +39,8 @@ def trainings_sheet(user, *, campaign, unit=None, day=None, status=None):
                _("Village"), _("Commune code"), _("Commune"), _("Place"), _("Trainer"), _("Capacity"),
                _("Check-ins"), _("Reason for cancelling")]
     statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
-    return Sheet(_("Trainings"), headers, _rows(stmt, statuses, campaign.timezone),
+    zone = campaign.timezone if campaign is not None else DEFAULT_TIMEZONE
+    return Sheet(_("Trainings"), headers, _rows(stmt, statuses, zone),
                  widths=[8, 17, 17, 32, 20, 12, 12, 24, 12, 24, 24, 20, 10, 10, 24])
 
 
