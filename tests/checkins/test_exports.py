@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from tests.checkins.bulk import add_people, add_trainings, check_everyone_in
 from tests.conftest import ICT
 from tests.core.export_reading import add_checkin, csv_rows, download, xlsx_rows
 from tracker.checkins.models import CheckInSource
@@ -119,8 +120,6 @@ def _peak_of_download(client, url):
 
 
 def test_100k_checkins_stream_in_flat_memory(app, db, client, users, login, dummy_campaign, tree):
-    from tests.checkins.bulk import add_people, add_trainings, check_everyone_in
-
     add_people(tree["village"], 1000)
     small = add_trainings(dummy_campaign, tree["village"], 10)
     check_everyone_in(small)
