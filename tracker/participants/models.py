@@ -63,6 +63,11 @@ class Participant(db.Model):
     consent_at: Mapped[datetime | None]
     #: When the person withdrew their consent: their personal data was erased then (see privacy.py).
     consent_withdrawn_at: Mapped[datetime | None]
+    #: The record this one was found to duplicate and merged into: it keeps nothing that counts, its
+    #: card checks the kept person in, and it is shown only as merged (see duplicates.py).
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("participants.id", ondelete="RESTRICT"),
+                                                       index=True)
+    merged_at: Mapped[datetime | None]
     #: When a card was last printed for the person (None: nobody has printed one yet).
     card_printed_at: Mapped[datetime | None]
     registered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
@@ -70,6 +75,11 @@ class Participant(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     village: Mapped[Unit] = relationship()
+    merged_into: Mapped["Participant | None"] = relationship(remote_side=[id])
+
+    @property
+    def is_merged(self):
+        return self.merged_into_id is not None
 
     @property
     def is_anonymised(self):
@@ -81,3 +91,17 @@ class Participant(db.Model):
 
     def __repr__(self):
         return f"<Participant {self.code}>"
+
+
+class DuplicateDismissal(db.Model):
+    """Two records a coordinator found are not the same person: the pair is no longer flagged."""
+
+    __tablename__ = "duplicate_dismissals"
+    __table_args__ = (sa.UniqueConstraint("participant_id", "other_id"),
+                      sa.CheckConstraint("participant_id < other_id", name="ordered_pair"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participants.id", ondelete="CASCADE"))
+    other_id: Mapped[int] = mapped_column(sa.ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    dismissed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    dismissed_at: Mapped[datetime] = mapped_column(default=utcnow)
