@@ -32,7 +32,7 @@ def _downloads_fit(page):
 
 
 def _saved_rows(page, link):
-    with page.expect_download() as info:
+    with page.expect_download(timeout=30_000) as info:  # the machine may be busy: the file still comes
         page.click(link)
     with open(info.value.path(), "rb") as file:
         data = file.read()
