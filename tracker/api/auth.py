@@ -2,7 +2,7 @@
 from flask import current_app
 from flask_babel import gettext as _
 
-from tracker.api.common import protect
+from tracker.api.common import password_change_required, protect
 from tracker.auth import operations
 from tracker.auth.schemas import TokenCreateSchema, TokenSchema
 from tracker.core.args import Blueprint
@@ -21,6 +21,8 @@ def create_token(data):
     user = operations.authenticate(data["username"], data["password"])
     if user is None:
         raise AppError(_("Wrong username or password."), code="invalid_credentials", status=401)
+    if user.must_change_password:
+        raise password_change_required()
     token, record = operations.issue_token(user)
     db.session.commit()
     return {"token": token, "expires_at": record.expires_at}

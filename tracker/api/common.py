@@ -18,9 +18,17 @@ def authenticate_bearer():
     user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
     if user is None:
         raise AppError(_("A valid bearer token is required."), code="unauthorized", status=401)
+    if user.must_change_password:
+        raise password_change_required()
     # Flask-Login reads the request's user from here; setting it (rather than login_user)
     # keeps API calls out of the cookie session.
     g._login_user = user
+
+
+def password_change_required():
+    """The refusal for a user who must choose a new password (on the website) before anything else."""
+    return AppError(_("Choose a new password on the website first, then ask for a new token."),
+                    code="password_change_required", status=403)
 
 
 def protect(bp):

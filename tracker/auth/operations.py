@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.auth.access import can_see, ensure_can, grantable_roles
-from tracker.auth.models import ApiToken, User
-from tracker.core.errors import Conflict, Forbidden, InvalidInput
+from tracker.auth.models import ApiToken, PasswordReset, User
+from tracker.core.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
 from tracker.core.time import utcnow
 from tracker.events import operations as events
 from tracker.extensions import db
@@ -46,11 +46,135 @@ def create_user(data, *, user):
     return new_user
 
 
-def set_user_active(account, is_active, *, user, now=None):
-    """Deactivate or reactivate an account: a deactivated one can neither sign in nor use its tokens."""
+#: How long a password reset link works.
+RESET_LIFETIME = timedelta(hours=24)
+#: The fields of an account that ``update_user`` changes.
+EDITABLE_FIELDS = ("full_name", "email", "role", "unit")
+
+
+class ResetGone(AppError):
+    """The reset link was used (or replaced by a newer one) or expired: it will not work again."""
+
+    status = 410
+    code = "reset_gone"
+
+
+def ensure_can_manage(user, account):
+    """Raise 404 for an account outside ``user``'s area, 403 unless ``user`` may give its role."""
     ensure_can(user, "users.enroll", account.unit)
     if account.role not in grantable_roles(user):
         raise Forbidden(_("Your role does not allow this."))
+
+
+def update_user(account, data, *, user):
+    """Change an account's full name, e-mail, role and unit, within what ``user`` may give."""
+    ensure_can_manage(user, account)
+    fields = {}
+    if data["role"] not in grantable_roles(user):
+        fields["role"] = [_("You may not give this role.")]
+    elif account.id == user.id and data["role"] != account.role:
+        fields["role"] = [_("You cannot change your own role.")]
+    if not can_see(user, data["unit"]):
+        fields["unit"] = [_("This unit is not in your area.")]
+    elif account.id == user.id and data["unit"] != account.unit:
+        fields["unit"] = [_("You cannot move your own account to another unit.")]
+    if fields:
+        raise InvalidInput(_("Some fields are not valid."), fields=fields)
+    changed = [name for name in EDITABLE_FIELDS if getattr(account, name) != data[name]]
+    for name in changed:
+        setattr(account, name, data[name])
+    if changed:
+        db.session.flush()
+        # Names of the fields only: the values are personal data or visible on the account.
+        events.record("user.updated", account, {"user_id": account.id, "fields": changed},
+                      user=user, unit=account.unit)
+    return changed
+
+
+def reset_password(account, *, user, now=None):
+    """Make a one-time link for ``account`` to choose a new password; return ``(code, PasswordReset)``.
+
+    Only the code's hash is stored. The old password stops working at once and the user must
+    choose a new one; earlier links of the account stop working; their API tokens are revoked.
+    """
+    ensure_can_manage(user, account)
+    if account.id == user.id:
+        raise Conflict(_("Change your own password on your account page."))
+    if account.enrolled_via_id is not None:
+        raise Conflict(_("This volunteer enrolled by QR and signs in without a password."))
+    now = now or utcnow()
+    db.session.execute(sa.update(PasswordReset).where(PasswordReset.user_id == account.id,
+                                                      PasswordReset.used_at.is_(None)).values(used_at=now))
+    db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == account.id))
+    code = secrets.token_urlsafe(24)
+    reset = PasswordReset(user=account, created_by=user, token_hash=PasswordReset.hash(code), created_at=now,
+                          expires_at=now + RESET_LIFETIME)
+    # Whoever held the old password (a leak is a reason to reset) can no longer sign in with it.
+    account.set_password(secrets.token_urlsafe(32))
+    account.must_change_password = True
+    db.session.add(reset)
+    db.session.flush()
+    events.record("user.password_reset", account, {"user_id": account.id, "reset_id": reset.id},
+                  user=user, unit=account.unit)
+    return code, reset
+
+
+def reset_for_code(code, *, now=None):
+    """Return the usable reset of ``code``; raise 404 if none has it, 410 if it was used or expired."""
+    reset = db.session.scalar(
+        sa.select(PasswordReset).where(PasswordReset.token_hash == PasswordReset.hash(code))
+    ) if len(code) <= 100 else None
+    if reset is None:
+        raise NotFound(_("This password reset link does not exist. Check that you copied all of it."))
+    if reset.used_at is not None:
+        raise ResetGone(_("This password reset link was already used, or a newer one was made."))
+    if not reset.is_usable(now):
+        raise ResetGone(_("This password reset link has expired."))
+    if not reset.user.has_access(now):
+        raise ResetGone(_("This account is deactivated."))
+    return reset
+
+
+def use_password_reset(code, new_password, *, now=None):
+    """Set the password of the reset link's user, once; return the user."""
+    now = now or utcnow()
+    reset = reset_for_code(code, now=now)
+    # Only one request may use the link: the conditional update fails for the second.
+    taken = db.session.execute(sa.update(PasswordReset).where(PasswordReset.id == reset.id,
+                                                              PasswordReset.used_at.is_(None)).values(used_at=now))
+    if taken.rowcount != 1:
+        raise ResetGone(_("This password reset link was already used, or a newer one was made."))
+    account = reset.user
+    _set_new_password(account, new_password, via="reset")
+    return account
+
+
+def change_password(account, current_password, new_password, *, user):
+    """Change ``user``'s own password after checking the current one."""
+    if account.id != user.id:
+        raise Forbidden(_("Your role does not allow this."))
+    if not account.check_password(current_password):
+        raise InvalidInput(_("Some fields are not valid."),
+                           fields={"current_password": [_("This is not your current password.")]})
+    if current_password == new_password:
+        raise InvalidInput(_("Some fields are not valid."),
+                           fields={"new_password": [_("Choose a password different from the current one.")]})
+    _set_new_password(account, new_password, via="account")
+    return account
+
+
+def _set_new_password(account, new_password, *, via):
+    """Store the new password, lift the must-change flag and record the change."""
+    account.set_password(new_password)
+    account.must_change_password = False
+    db.session.flush()
+    events.record("user.password_changed", account, {"user_id": account.id, "via": via},
+                  user=account, unit=account.unit)
+
+
+def set_user_active(account, is_active, *, user, now=None):
+    """Deactivate or reactivate an account: a deactivated one can neither sign in nor use its tokens."""
+    ensure_can_manage(user, account)
     if account.id == user.id:
         raise Conflict(_("You cannot deactivate your own account."))
     if account.is_active == is_active:
