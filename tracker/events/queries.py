@@ -59,11 +59,25 @@ def page_events(user, *, after=0, limit=100, types=None):
     return events, events[-1].id
 
 
-def latest_events_for(user, *, limit=100, before=None, types=None):
-    """Return the newest events ``user`` may read, newest first (for the audit page)."""
+def latest_events_for(user, *, limit=100, before=None, types=None, unit=None, actor=None, since=None, until=None):
+    """Return the newest events ``user`` may read, newest first (for the audit page).
+
+    ``unit`` keeps the events of that unit and the units under it (the caller checks it is in
+    scope); ``actor`` those of one user; ``since``/``until`` bound ``occurred_at`` (``[since, until)``).
+    """
     stmt = events_for(user, types=types, settled=False).order_by(None).order_by(Event.id.desc()).limit(limit)
     if before:
         stmt = stmt.where(Event.id < before)
+    if unit is not None:
+        # Through the (unit_id, id) index: the units under it first, then their newest events.
+        under = sa.select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
+        stmt = stmt.where(Event.unit_id.in_(under.scalar_subquery()))
+    if actor is not None:
+        stmt = stmt.where(Event.actor_id == actor.id)
+    if since is not None:
+        stmt = stmt.where(Event.occurred_at >= since)
+    if until is not None:
+        stmt = stmt.where(Event.occurred_at < until)
     return db.session.scalars(stmt).all()
 
 

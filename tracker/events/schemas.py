@@ -1,8 +1,14 @@
 """Event feed input and output."""
+from datetime import date
+
 import marshmallow as ma
+from flask_babel import gettext as _
 
 from tracker.core.args import DropBlanks, Id
 from tracker.core.routing import MAX_ID
+
+#: The days the audit trail may be filtered by (beyond them a day's bounds are not instants).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 class EventSchema(ma.Schema):
@@ -28,5 +34,22 @@ class EventListSchema(ma.Schema):
 
 
 class AuditArgsSchema(DropBlanks, ma.Schema):
+    """The audit trail's filters: event type, unit (by code) and actor (by username), local days, paging."""
+
     type = ma.fields.String(validate=ma.validate.Length(max=50))
+    unit = ma.fields.String(validate=ma.validate.Length(max=20))
+    actor = ma.fields.String(validate=ma.validate.Length(max=80))
+    since = ma.fields.Date(validate=ma.validate.Range(min=FIRST_DAY, max=LAST_DAY))
+    until = ma.fields.Date(validate=ma.validate.Range(min=FIRST_DAY, max=LAST_DAY))
     before = Id()
+
+    @ma.post_load
+    def strip(self, data, **kwargs):
+        """Trim the typed values (a code pasted with a space still finds its unit)."""
+        return {key: value.strip() if isinstance(value, str) else value for key, value in data.items()}
+
+    @ma.validates_schema
+    def validate_days(self, data, **kwargs):
+        """The first day must not come after the last."""
+        if "since" in data and "until" in data and data["since"] > data["until"]:
+            raise ma.ValidationError(_("The first day must not be after the last."), "until")
