@@ -4,8 +4,9 @@ from datetime import date
 import pytest
 
 from tests.core.export_reading import csv_rows, download, xlsx_rows
-from tracker.core.time import today
-from tracker.digests.figures import build_payload
+from tracker.core.time import today, utcnow
+from tracker.digests.figures import build_payload, build_payload_at
+from tracker.digests.progress_exports import progress_frame
 
 HEADERS = ["Code", "Name", "Target", "Reached", "Reached (%)", "Rank", "Change since yesterday"]
 
@@ -46,6 +47,16 @@ def test_without_a_date_it_is_today_so_far(client, users, login, worked):
     assert data == download(client, f"/units/66/progress.csv?date={day}")[1]
     assert f'filename="progress-tinh-dak-lak-{day}.csv"' in response.headers["Content-Disposition"]
     assert csv_rows(data)[-1][3] == "5"  # everyone who counts: A, B, C, D and G
+
+
+def test_without_a_date_it_is_the_dashboards_now(app, client, users, login, worked):
+    login(users["committee"])
+    rows = xlsx_rows(download(client, "/units/66/progress.xlsx")[1])
+    payload = build_payload_at(worked.campaign, worked.units["province"], utcnow())
+    assert rows[1:-1] == _ranking_rows(payload) and rows[-1][3:5] == [payload["reached"], payload["reached_percent"]]
+    now = utcnow()
+    assert progress_frame(worked.campaign, worked.units["commune"], now=now).as_of == now
+    assert progress_frame(worked.campaign, worked.units["commune"], date(2025, 7, 19)).day == date(2025, 7, 20)
 
 
 def test_vietnamese_headers(client, users, login, worked):

@@ -93,8 +93,8 @@ def export_progress(args, code):
     """The units under the unit: target, reached, percent, rank — the digest dated ``date`` + 1 (default today so far)."""
     ensure_can(current_user, "progress.read")
     unit, campaign = _unit(code), _campaign(args.get("campaign_id"))
-    day = args.get("date") or campaign_today(campaign)
-    return progress_sheet(progress_frame(campaign, unit, day)), export_name(_("Progress"), unit.name, day)
+    sheet = progress_sheet(progress_frame(campaign, unit, args.get("date")))
+    return sheet, export_name(_("Progress"), unit.name, args.get("date") or campaign_today(campaign))
 
 
 def _unit(code):

@@ -2,25 +2,28 @@
 
 Computed by the digest's own functions (:func:`tracker.digests.reach.ranking` on a
 :class:`~tracker.digests.reach.Frame`), so the file shows the figures the digest and the
-dashboard show for the same moment. The moment is the end of a local day: progress "on D"
-counts every check-in scanned before 00:00 on D + 1, exactly what the digest dated D + 1 counts.
-Without a day it is today so far (the figures tomorrow's digest will show, up to now).
+dashboard show for the same moment. With a day, the moment is the end of that local day:
+progress "on D" counts every check-in scanned before 00:00 on D + 1, exactly what the digest
+dated D + 1 counts. Without one it is now, as the dashboard computes it (``Frame.at``): today so
+far, which tomorrow's digest will show if nothing else comes in.
 """
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from tracker.campaigns.queries import campaign_today, unit_target
+from tracker.campaigns.queries import unit_target
 from tracker.core.exports import Sheet
+from tracker.core.time import utcnow
 from tracker.digests import reach
 from tracker.digests.numbers import percent
 from tracker.extensions import db
 
 
 def progress_frame(campaign, unit, day=None, *, now=None):
-    """Return the digest frame of ``unit`` at the end of local ``day`` (default: today in the campaign)."""
-    day = day or campaign_today(campaign, now=now)
+    """Return the digest frame of ``unit`` at the end of local ``day``, or as of ``now`` without a day."""
+    if day is None:
+        return reach.Frame.at(campaign, unit, now or utcnow())
     return reach.Frame.of(campaign, unit, day + timedelta(days=1))
 
 

@@ -62,8 +62,8 @@ def export_progress(code, extension):
     ensure_can(current_user, "progress.read")
     args = load(ProgressArgsSchema(), "query")
     unit, campaign = _visible_unit(code), _campaign(args.get("campaign_id"))
+    sheet = progress_sheet(progress_frame(campaign, unit, args.get("date")))
     day = args.get("date") or campaign_today(campaign)
-    sheet = progress_sheet(progress_frame(campaign, unit, day))
     return sheet_response(sheet, extension, export_name(_("Progress"), unit.name, day))
 
 
