@@ -267,3 +267,22 @@ def test_a_session_open_when_the_password_is_reset_is_held_at_the_password_page(
     response = client.get("/trainings")
     assert response.status_code == 302 and response.headers["Location"] == "/account/password"
     assert "open the reset link" in client.get("/account/password").get_data(as_text=True)
+
+
+def test_an_account_created_with_a_chosen_password_must_choose_its_own(client, db, users, login):
+    login(users["admin"])
+    form = client.get("/users/new").get_data(as_text=True)
+    assert 'name="must_change_password" value="on" checked' in form
+    client.post("/users/new", data={"username": "dp.moi", "password": "mat-khau-tam-1", "role": "coordinator",
+                                    "unit": "66002", "must_change_password": "on"})
+    client.post("/users/new", data={"username": "dp.cu", "password": "mat-khau-tam-1", "role": "coordinator",
+                                    "unit": "66002"})
+    created = {user.username: user.must_change_password for user in db.session.scalars(
+        sa.select(User).where(User.username.in_(["dp.moi", "dp.cu"])))}
+    assert created == {"dp.moi": True, "dp.cu": False}
+    assert "must choose a new password" in client.get("/users").get_data(as_text=True)
+    client.post("/logout")
+    response = client.post("/login", data={"username": "dp.moi", "password": "mat-khau-tam-1"})
+    assert response.headers["Location"] == "/account/password"
+    assert _change(client, "mat-khau-tam-1").status_code == 302
+    assert client.get("/units").status_code == 200

@@ -37,7 +37,8 @@ def create_user(data, *, user):
         raise Conflict(_("The username %(name)s is taken.", name=data["username"]),
                        fields={"username": [_("Already taken.")]})
     new_user = User(username=data["username"], role=data["role"], unit=data["unit"],
-                    full_name=data.get("full_name"), email=data.get("email"))
+                    full_name=data.get("full_name"), email=data.get("email"),
+                    must_change_password=data.get("must_change_password", False))
     new_user.set_password(data["password"])
     db.session.add(new_user)
     db.session.flush()

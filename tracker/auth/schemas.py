@@ -28,6 +28,8 @@ class UserCreateSchema(ma.Schema):
     unit = UnitField(required=True)
     full_name = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
     email = ma.fields.Email(load_default=None, allow_none=True)
+    #: The creator chose the password: the person must choose their own at first sign-in.
+    must_change_password = ma.fields.Boolean(load_default=False)
 
     @ma.pre_load
     def normalise(self, data, **kwargs):

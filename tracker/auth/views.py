@@ -111,7 +111,7 @@ def list_users():
 def new_user():
     """Create an account with a role and a unit (admins; coordinators enrol volunteers)."""
     ensure_can(current_user, "users.enroll")
-    form, errors = {"unit": current_user.unit.code}, {}
+    form, errors = {"unit": current_user.unit.code, "must_change_password": "on"}, {}
     if request.method == "POST":
         form = request.form
         try:
