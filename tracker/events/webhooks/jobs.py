@@ -24,7 +24,7 @@ from apscheduler.jobstores.base import JobLookupError
 from flask import current_app
 
 from tracker.auth.access import can
-from tracker.core.jobs import has_lease
+from tracker.core.jobs import current_runner, has_lease
 from tracker.core.time import utcnow
 from tracker.events.operations import event_committed
 from tracker.events.queries import events_for
@@ -183,7 +183,7 @@ def deliver_due(*, now=None):
 
 def run_deliveries(*, seconds=LOOP_SECONDS, sweep=SWEEP_SECONDS):
     """Deliver what is due for ``seconds``, waking when events are committed and every ``sweep`` s."""
-    deadline = utcnow() + timedelta(seconds=seconds)
+    deadline = _loop_deadline(seconds)
     outcomes = Counter()
     _looping.set()
     try:
@@ -197,6 +197,17 @@ def run_deliveries(*, seconds=LOOP_SECONDS, sweep=SWEEP_SECONDS):
     finally:
         _looping.clear()
     return dict(outcomes)
+
+
+def _loop_deadline(seconds):
+    """Return when the loop ends: after ``seconds``, and a second before the scheduler's next run of it."""
+    deadline = utcnow() + timedelta(seconds=seconds)
+    runner = current_runner()
+    entry = runner.scheduler.get_job(JOB_NAME) if runner is not None else None
+    if entry is not None and entry.next_run_time is not None:
+        # A run still looping when the next is due makes APScheduler skip that one with a warning.
+        deadline = min(deadline, entry.next_run_time - timedelta(seconds=1))
+    return deadline
 
 
 def wake(app, **kwargs):
