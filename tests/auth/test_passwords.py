@@ -286,3 +286,13 @@ def test_an_account_created_with_a_chosen_password_must_choose_its_own(client, d
     assert response.headers["Location"] == "/account/password"
     assert _change(client, "mat-khau-tam-1").status_code == 302
     assert client.get("/units").status_code == 200
+
+
+def test_the_link_uses_the_public_address_when_one_is_set(app, client, users, login):
+    login(users["admin"])
+    app.config["TRACKER_BASE_URL"] = "https://bdhvs.daklak.gov.vn/tracker"
+    try:
+        page = client.post(f"/users/{users['volunteer'].id}/password-reset").get_data(as_text=True)
+    finally:
+        app.config["TRACKER_BASE_URL"] = None
+    assert 'value="https://bdhvs.daklak.gov.vn/tracker/reset/' in page

@@ -29,6 +29,7 @@ from tracker.auth.schemas import (
 from tracker.core.args import load
 from tracker.core.errors import AppError, Forbidden, InvalidInput, NotFound, wants_json
 from tracker.core.views import refused
+from tracker.digests.mail_message import external_url
 from tracker.extensions import db, limiter
 from tracker.geo.models import UnitLevel
 from tracker.geo.queries import list_units_under
@@ -168,7 +169,8 @@ def reset_user_password(account_id):
     account = get_account_for(current_user, account_id)
     code, reset = operations.reset_password(account, user=current_user)
     db.session.commit()
-    link = url_for("auth.reset_password", code=code, _external=True)
+    # The public address (TRACKER_BASE_URL) when set, as for enrolment links: the person opens it elsewhere.
+    link = external_url("auth.reset_password", code=code)
     return _no_store(render_template("auth/reset_made.html", account=account, link=link, code=code, reset=reset))
 
 
