@@ -16,6 +16,8 @@ bp = protect(Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", descript
 @limiter.limit(lambda: current_app.config["TRACKER_LOGIN_RATE_LIMIT"])
 @bp.arguments(TokenCreateSchema)
 @bp.response(201, TokenSchema)
+@bp.alt_response(401, description="Wrong username or password (`invalid_credentials`).")
+@bp.alt_response(403, description="The user must first choose a new password on the website (`password_change_required`).")
 def create_token(data):
     """Exchange a username and password for a bearer token."""
     user = operations.authenticate(data["username"], data["password"])
