@@ -1,5 +1,6 @@
 """Password resets by an admin or coordinator, one's own password change, and the must-change rule."""
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -296,3 +297,27 @@ def test_the_link_uses_the_public_address_when_one_is_set(app, client, users, lo
     finally:
         app.config["TRACKER_BASE_URL"] = None
     assert 'value="https://bdhvs.daklak.gov.vn/tracker/reset/' in page
+
+
+@pytest.mark.postgresql_only
+def test_a_link_sent_by_8_browsers_at_once_sets_one_password(app, db, users, count_events):
+    volunteer_id = users["volunteer"].id
+    code, _reset = reset_password(users["volunteer"], user=users["admin"])
+    db.session.commit()
+    db.session.close()
+    barrier, statuses = threading.Barrier(8), [None] * 8
+
+    def choose(index):
+        client = app.test_client()
+        barrier.wait()
+        statuses[index] = _choose(client, f"/reset/{code}", f"mat-khau-so-{index}").status_code
+
+    threads = [threading.Thread(target=choose, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(statuses) == [302] + [410] * 7
+    winner = statuses.index(302)
+    assert db.session.get(User, volunteer_id).check_password(f"mat-khau-so-{winner}")
+    assert count_events("user.password_changed") == 1
