@@ -32,9 +32,13 @@ def find_training(training_id):
 
 
 def participant_by_code(code):
-    """Return the participant with ``code`` (and their village), or None."""
+    """Return the participant with ``code`` (and their village), or None; the card of a record merged into
+    another checks in the person kept."""
     stmt = sa.select(Participant).options(joinedload(Participant.village)).where(Participant.code == code)
-    return db.session.scalar(stmt)
+    participant = db.session.scalar(stmt)
+    while participant is not None and participant.merged_into_id is not None:
+        participant = db.session.get(Participant, participant.merged_into_id, options=[joinedload(Participant.village)])
+    return participant
 
 
 def get_checkin_for(user, checkin_id, capability="checkins.read"):

@@ -45,6 +45,8 @@ def find_possible_duplicates(search_name, birth_year, village, exclude_id=None):
         Participant.village_id == village.id,
         Participant.search_name == search_name,
         Participant.birth_year == birth_year,
+        Participant.merged_into_id.is_(None),
+        Participant.consent_withdrawn_at.is_(None),
     )
     if exclude_id is not None:
         stmt = stmt.where(Participant.id != exclude_id)
@@ -89,7 +91,9 @@ def participants_for(user, *, q=None, village=None):
     The list page, the API and the spreadsheet export all read through here, in ``PARTICIPANT_ORDER``.
     """
     ensure_can(user, "participants.read")
-    stmt = sa.select(Participant).join(Participant.village).where(scope_filter(user, Unit))
+    # A record merged into another is not a person of its own any more (its page says where it went).
+    stmt = sa.select(Participant).join(Participant.village).where(scope_filter(user, Unit),
+                                                                   Participant.merged_into_id.is_(None))
     if village is not None:
         ensure_visible(user, village)
         stmt = stmt.where(Unit.path.startswith(village.path, autoescape=True))

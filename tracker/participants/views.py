@@ -3,7 +3,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import ensure_can
+from tracker.auth.access import can_see, ensure_can
 from tracker.campaigns.queries import current_campaign_for
 from tracker.checkins.queries import attendance_of
 from tracker.core.args import load
@@ -19,6 +19,7 @@ from tracker.participants import operations
 from tracker.participants.ethnicities import ETHNIC_GROUPS
 from tracker.participants.exports import participants_sheet
 from tracker.participants.models import Gender
+from tracker.participants.names import clean_name, fold_name
 from tracker.participants.privacy import record_view
 from tracker.participants.queries import (
     find_possible_duplicates,
@@ -90,8 +91,10 @@ def new_participant():
     if request.method == "POST":
         form = request.form
         try:
-            participant, duplicates = operations.register_participant(load(ParticipantFormSchema()),
-                                                                      user=current_user)
+            data = load(ParticipantFormSchema())
+            if not form.get("confirm_duplicate") and (likely := likely_same_people(data)):
+                return _new_participant_page(form, {}, likely), 409
+            participant, duplicates = operations.register_participant(data, user=current_user)
             db.session.commit()
         except AppError as error:
             errors = refused(error)
@@ -102,10 +105,22 @@ def new_participant():
                 flash(_("Someone with the same name and birth year already lives in this village: check "
                         "below that this is not the same person."), "error")
             return redirect(url_for("participants.participant_page", participant_id=participant.id))
+    return _new_participant_page(form, errors), 422 if errors else 200
+
+
+def _new_participant_page(form, errors, likely=()):
+    """The registration form; ``likely``: stored people who look like the one typed (asked to confirm)."""
     return render_template(
         "participants/form.html", form=form, errors=errors, villages=list_villages(current_user.unit),
         genders=list(Gender), ethnic_groups=ETHNIC_GROUPS, latest_year=latest_birth_year(), min_age=MIN_AGE,
-    ), 422 if errors else 200
+        likely=likely)
+
+
+def likely_same_people(data):
+    """Return the stored people with the same folded name and birth year in the chosen village (of the area)."""
+    if not can_see(current_user, data["village"]):
+        return []  # the registration refuses the village: nothing is said about who lives there
+    return find_possible_duplicates(fold_name(clean_name(data["full_name"])), data["birth_year"], data["village"])
 
 
 @bp.get("/participants/<int:participant_id>")
