@@ -112,13 +112,14 @@ def register_blueprints(app):
     from tracker.geo.views import bp as geo_bp
     from tracker.outcomes.views import bp as outcomes_bp
     from tracker.participants.card_views import bp as cards_bp
+    from tracker.participants.duplicate_views import bp as duplicates_bp
     from tracker.participants.privacy_views import bp as privacy_bp
     from tracker.participants.views import bp as participants_bp
     from tracker.trainings.views import bp as trainings_bp
 
     for blueprint in (core_bp, auth_bp, geo_bp, campaigns_bp, trainings_bp, events_bp, outcomes_bp, participants_bp,
-                      privacy_bp, cards_bp, checkins_bp, scan_bp, held_bp, digests_bp, digest_mail_bp, public_bp,
-                      enrolment_bp, webhooks_bp):
+                      duplicates_bp, privacy_bp, cards_bp, checkins_bp, scan_bp, held_bp, digests_bp, digest_mail_bp,
+                      public_bp, enrolment_bp, webhooks_bp):
         app.register_blueprint(blueprint)
     for module in (auth, units, campaigns, trainings, events, outcomes, participants, cards, checkins, roster, live, digests,
                    webhooks, exports):
