@@ -84,10 +84,18 @@ def retry_delay(attempts):
 
 
 def next_message(subscription_id, *, now=None):
-    """Return the subscription's next message that is due, or None; commits its delivery first."""
-    now = now or utcnow()
-    # Locked (on PostgreSQL) until the commit below: a process that lost the lease a moment ago
-    # and one that just took it never queue the same event twice.
+    """Return the subscription's next message that is due, or None; commits its delivery first.
+
+    The commit also ends the row lock taken here, before any request goes out.
+    """
+    message = _prepare_message(subscription_id, now or utcnow())
+    db.session.commit()
+    return message
+
+
+def _prepare_message(subscription_id, now):
+    # Locked (on PostgreSQL) until the commit: a process that lost the lease a moment ago and one
+    # that just took it never queue the same event twice.
     subscription = db.session.get(WebhookSubscription, subscription_id, with_for_update=True, populate_existing=True)
     if subscription is None or not subscription.is_active or not can(subscription.owner, "events.read"):
         return None
@@ -98,14 +106,11 @@ def next_message(subscription_id, *, now=None):
         event = next_event(subscription)
         if event is None:
             skip_to_latest(subscription)
-            db.session.commit()
             return None
         pending = operations.queue_delivery(subscription, event, now=now)
     body = event_body(pending.event)
-    message = Message(pending.id, subscription.url, signing.headers(subscription.secret, pending.message_id,
-                                                                    now.timestamp(), body), body)
-    db.session.commit()
-    return message
+    return Message(pending.id, subscription.url,
+                   signing.headers(subscription.secret, pending.message_id, now.timestamp(), body), body)
 
 
 def next_event(subscription):
@@ -129,6 +134,8 @@ def record_attempt(delivery_id, outcome, *, now=None):
     """Record the outcome of one attempt; return ``delivered``, ``retrying``, ``failed`` or ``disabled``."""
     now = now or utcnow()
     row = db.session.get(WebhookDelivery, delivery_id)
+    if row is None:  # its subscription was removed while the request was out
+        return "failed"
     row.attempt_count += 1
     attempt = WebhookAttempt(delivery=row, attempted_at=now, status_code=outcome.status_code, error=outcome.error,
                              duration_ms=outcome.duration_ms, next_attempt_at=None)
