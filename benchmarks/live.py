@@ -1,14 +1,23 @@
 """Check-ins through gunicorn with and without 100 open live screens polling, in the same run.
 
 The tracker is served as in production (gunicorn, gthread workers, loopback). 32 scanners send
-real first check-ins, spread over the trainings of 50 villages (200 people each); rounds alternate
-between "quiet" (nobody watching) and "watched": 100 open screens, each on one of those trainings,
-poll their live answer with If-None-Match — half the training page's twin
-(``/trainings/{id}/live``, session cookie, the roster rendered whenever it changed), half the
-scanner's count (``/api/v1/trainings/{id}/count``, bearer) — every 4 s (pages) or 5 s (scanners),
-with ±10 % jitter, as ``static/js/live.js`` does. The pollers run in a process of their own so the
-check-in client keeps its CPU. Printed: check-in throughput and p50/p95/p99 for both kinds of round,
-their ratio, and what the polls cost (answers 200 vs 304, their latency).
+real first check-ins, spread over the trainings of 50 villages (200 people each). Rounds take
+turns between three kinds:
+
+- ``quiet``: nobody watching;
+- ``busy``: 100 open screens on the very trainings being scanned (the worst case: every poll
+  finds something new, ~2 check-ins a second at each training);
+- ``idle``: 100 open screens on 50 other trainings where nothing happens meanwhile (every poll
+  is a 304: what screens left open all day cost).
+
+Half the screens are training pages (``/trainings/{id}/live``, session cookie: the counts and the
+rows that changed, rendered), half scanners (``/api/v1/trainings/{id}/count``, bearer: the count
+and who is in); they poll every 4 s (pages) or 5 s (scanners), ±10 %, with If-None-Match, as
+``static/js/live.js`` does. Each screen opens (one whole answer) before the round starts. The
+pollers run in a process of their own. Printed: check-in throughput and p50/p95/p99 per kind of
+round, the ratios to quiet rounds, what the polls cost, and the CPU the gunicorn workers spent
+(from /proc: per check-in in quiet rounds, per poll beyond that in watched ones), a figure that
+other load on the machine moves far less than throughput. PostgreSQL's own CPU is not in it.
 
     .venv/bin/python benchmarks/live.py                 # SQLite in a temporary folder
     .venv/bin/python benchmarks/live.py --postgresql    # a throwaway database on 127.0.0.1:5432
@@ -35,7 +44,10 @@ PASSWORD = "benchmark-password-9"
 
 
 def seed(env, villages, people_per_village):
-    """Migrate and seed a training going on now in each village; return tokens, cookie, trainings, scans."""
+    """Migrate and seed a training going on now in each village, and as many idle ones elsewhere.
+
+    Return the token, the session cookie, the busy and the idle trainings' ids, and the scans.
+    """
     import flask_migrate
     from werkzeug.security import generate_password_hash
 
@@ -71,6 +83,14 @@ def seed(env, villages, people_per_village):
                       for n in range(people_per_village)]
             rows += [village, training, *people]
             trainings.append((training, people))
+        idle = []
+        for number in range(villages):
+            code = f"66001{villages + number:02d}"
+            village = Unit(code=code, name=f"Thôn {number}", level=UnitLevel.village, parent=commune,
+                           path=f"/66/66001/{code}/")
+            idle.append(Training(campaign=campaign, village=village, title=f"Kích hoạt VNeID {number}", topic="VNeID",
+                                 starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(hours=3)))
+            rows += [village, idle[-1]]
         volunteer = User(username="bench.tnv", role=Role.volunteer, unit=commune, password_hash="!")
         coordinator = User(username="bench.coord", role=Role.coordinator, unit=commune,
                            password_hash=generate_password_hash(PASSWORD))
@@ -82,11 +102,27 @@ def seed(env, villages, people_per_village):
             scans += [(training.id, {"qr": make_token(person.code), "scan_id": str(uuid.uuid4()),
                                      "scanned_at": scanned_at}) for person in people]
         training_ids = [training.id for training, _people in trainings]
+        idle_ids = [training.id for training in idle]
         db.session.commit()
         db.engine.dispose()
+    analyze(app)
+    return token, _session_cookie(app), training_ids, idle_ids, _shuffled(scans)
+
+
+def _shuffled(scans):
     # Interleave the villages, as scanners at many trainings at once would.
     random.Random(7).shuffle(scans)
-    return token, _session_cookie(app), training_ids, scans
+    return scans
+
+
+def analyze(app):
+    """Refresh the planner's statistics, as a database in service has them (bulk-loaded tables have none)."""
+    from tracker.extensions import db
+
+    with app.app_context():
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
+        db.engine.dispose()
 
 
 def _session_cookie(app):
@@ -100,10 +136,13 @@ def _session_cookie(app):
 
 
 def poll(port, url, headers, interval, stop, results):
-    """One open screen: GET ``url`` with If-None-Match every ``interval`` s (±10 %) until ``stop``."""
-    connection, etag = http.client.HTTPConnection("127.0.0.1", port, timeout=30), None
-    rng = random.Random()
-    stop.wait(rng.uniform(0, interval))  # screens opened at different moments
+    """One open screen: open it, then GET ``url`` with If-None-Match every ``interval`` s (±10 %) until ``stop``."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", url, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    etag, rng = response.getheader("ETag"), random.Random()
+    stop.wait(rng.uniform(0, interval))  # polls out of step, as screens opened at different moments
     while not stop.is_set():
         sent = dict(headers, **({"If-None-Match": etag} if etag else {}))
         started = time.perf_counter()
@@ -115,8 +154,8 @@ def poll(port, url, headers, interval, stop, results):
             connection.close()
             connection.request("GET", url, headers=sent)
             response = connection.getresponse()
-        response.read()
-        results.append((response.status, time.perf_counter() - started))
+        body = response.read()
+        results.append((response.status, time.perf_counter() - started, b'"roster"' in body))
         if response.status == 200:
             etag = response.getheader("ETag")
         stop.wait(interval * rng.uniform(0.9, 1.1))
@@ -133,7 +172,8 @@ def pollers(port, screens, stop, queue):
         thread.start()
     for thread in threads:
         thread.join()
-    queue.put(results)
+    usage = os.times()
+    queue.put((results, usage.user + usage.system))
 
 
 def screens_for(training_ids, count, token, cookie):
@@ -149,44 +189,81 @@ def screens_for(training_ids, count, token, cookie):
     return screens
 
 
+def server_cpu(port):
+    """Return the CPU seconds (user + system) used so far by the gunicorn processes serving ``port``.
+
+    Robust to other load on the machine, unlike throughput: what the workers themselves spent.
+    """
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if f"127.0.0.1:{port}".encode() in command and b"gunicorn" in command:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            continue
+    return total
+
+
+def measured(port, run, *args):
+    """Run ``run(*args)`` and return its result with the workers' CPU seconds it took."""
+    before = server_cpu(port)
+    result = run(*args)
+    result["server_cpu"] = server_cpu(port) - before
+    return result
+
+
 def watched_round(port, headers, batch, concurrency, screens):
     """Send ``batch`` while the screens poll; return the check-in result and the polls."""
     stop, queue = multiprocessing.Event(), multiprocessing.Queue()
     process = multiprocessing.Process(target=pollers, args=(port, screens, stop, queue))
     process.start()
-    time.sleep(5)  # every screen has opened and polled once
-    result = load_test(port, headers, batch, concurrency)
+    time.sleep(6)  # every screen has opened
+    result = measured(port, load_test, port, headers, batch, concurrency)
     stop.set()
-    polls = queue.get(timeout=60)
+    polls, cpu = queue.get(timeout=60)
     process.join(timeout=60)
+    result["poller_cpu"] = cpu
     return result, polls
 
 
 def report(rounds, polls, args, database_url):
     print(f"database: {database_url.split(':')[0]}  gunicorn: {args.workers} workers × {args.threads} threads "
           f"(gthread)  scanners: {args.concurrency}  check-ins per round: {args.requests}  open screens: {args.screens}")
-    print(f"{'round':10} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  statuses")
+    print(f"{'round':8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  statuses")
     for name, results in rounds.items():
         for result in results:
             lat = result["latencies"]
-            print(f"{name:10} {result['throughput']:>8.0f} {percentile(lat, 0.5) * 1000:>8.1f} "
+            print(f"{name:8} {result['throughput']:>8.0f} {percentile(lat, 0.5) * 1000:>8.1f} "
                   f"{percentile(lat, 0.95) * 1000:>8.1f} {percentile(lat, 0.99) * 1000:>8.1f}  {result['statuses']}")
     quiet = statistics.median(result["throughput"] for result in rounds["quiet"])
-    watched = statistics.median(result["throughput"] for result in rounds["watched"])
-    worst = {name: max(percentile(r["latencies"], 0.99) for r in results) * 1000 for name, results in rounds.items()}
-    print(f"check-ins while watched = {watched / quiet:.0%} of quiet throughput; worst p99 "
-          f"{worst['quiet']:.1f} ms quiet, {worst['watched']:.1f} ms watched")
-    statuses = {}
-    for status, _seconds in polls:
-        statuses[status] = statuses.get(status, 0) + 1
-    latencies = sorted(seconds for _status, seconds in polls)
-    by_status = {status: sorted(s for st, s in polls if st == status) for status in statuses}
-    print(f"polls: {len(polls)} answered {statuses}; latency p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
-          f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms; "
-          + ", ".join(f"{status}: p50 {percentile(values, 0.5) * 1000:.1f} ms" for status, values in by_status.items()))
+    per_checkin = sum(r["server_cpu"] for r in rounds["quiet"]) / sum(len(r["latencies"]) for r in rounds["quiet"])
+    print(f"quiet: the workers spent {per_checkin * 1000:.2f} ms of CPU per check-in")
+    for name in ("busy", "idle"):
+        watched = statistics.median(result["throughput"] for result in rounds[name])
+        p99 = max(percentile(r["latencies"], 0.99) for r in rounds[name]) * 1000
+        wall = sum(len(r["latencies"]) / r["throughput"] for r in rounds[name])
+        answered = polls[name]
+        statuses = {}
+        for status, _seconds, _whole in answered:
+            statuses[status] = statuses.get(status, 0) + 1
+        latencies = sorted(seconds for _status, seconds, _whole in answered)
+        whole = sum(1 for _status, _seconds, is_whole in answered if is_whole)
+        spent = sum(r["server_cpu"] for r in rounds[name]) - per_checkin * sum(len(r["latencies"]) for r in rounds[name])
+        print(f"{name}: check-ins at {watched / quiet:.0%} of quiet throughput, worst p99 {p99:.1f} ms; "
+              f"{len(answered)} polls ({len(answered) / wall:.1f}/s) answered {statuses}, p50 "
+              f"{percentile(latencies, 0.5) * 1000:.1f} ms, p99 {percentile(latencies, 0.99) * 1000:.1f} ms, "
+              f"{whole} with the whole roster; the pollers' own process used "
+              f"{sum(r['poller_cpu'] for r in rounds[name]):.1f} s of CPU in {wall:.0f} s")
+        print(f"{name}: the workers spent {spent / max(len(answered), 1) * 1000:.2f} ms of CPU per poll beyond the "
+              f"check-ins: the {args.screens} screens took {spent / wall:.0%} of one core")
+    worst = max(percentile(r["latencies"], 0.99) for r in rounds["quiet"]) * 1000
+    print(f"quiet: worst p99 {worst:.1f} ms")
     failed = [r["statuses"] for results in rounds.values() for r in results if set(r["statuses"]) - {201}]
-    if failed or set(statuses) - {200, 304}:
-        print(f"INVALID RUN: errors {failed} / polls {statuses}; the figures above do not count")
+    bad_polls = {status for answered in polls.values() for status, _s, _w in answered} - {200, 304}
+    if failed or bad_polls:
+        print(f"INVALID RUN: errors {failed} / polls {bad_polls}; the figures above do not count")
     print(f"measured {datetime.now():%Y-%m-%d %H:%M}")
 
 
@@ -199,30 +276,32 @@ def main():
     parser.add_argument("--villages", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=2, help="rounds of each kind, alternating")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of each kind, taking turns")
     args = parser.parse_args()
-    per_village = -(-(2 * args.rounds + 1) * args.requests // args.villages)
+    per_village = -(-(3 * args.rounds + 1) * args.requests // args.villages)
     with scratch_database(args.postgresql) as (database_url, instance):
         env = {**os.environ, "TRACKER_ENV": "production", "TRACKER_SECRET_KEY": "benchmark-secret-key-0123456789",
                "TRACKER_DATABASE_URL": database_url, "TRACKER_INSTANCE_PATH": instance,
                "TRACKER_SCHEDULER": "off"}
-        token, cookie, training_ids, scans = seed(env, args.villages, per_village)
-        screens = screens_for(training_ids, args.screens, token, cookie)
+        token, cookie, training_ids, idle_ids, scans = seed(env, args.villages, per_village)
+        screens = {"busy": screens_for(training_ids, args.screens, token, cookie),
+                   "idle": screens_for(idle_ids, args.screens, token, cookie)}
         gunicorn = [sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", str(args.workers),
                     "--threads", str(args.threads), "--log-level", "warning"]
-        rounds, polls = {"quiet": [], "watched": []}, []
+        rounds, polls = {"quiet": [], "busy": [], "idle": []}, {"busy": [], "idle": []}
         with serve(gunicorn + ["wsgi:app"], env, ROOT) as port:
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             load_test(port, headers, scans[: args.requests // 2], args.concurrency)  # warm up
-            for number in range(2 * args.rounds):
+            analyze(make_app(env))  # statistics with check-ins in them
+            for number in range(3 * args.rounds):
                 start = args.requests // 2 + number * args.requests
-                batch = scans[start: start + args.requests]
-                if number % 2:
-                    result, round_polls = watched_round(port, headers, batch, args.concurrency, screens)
-                    rounds["watched"].append(result)
-                    polls += round_polls
+                batch, kind = scans[start: start + args.requests], ("quiet", "busy", "idle")[number % 3]
+                if kind == "quiet":
+                    rounds["quiet"].append(measured(port, load_test, port, headers, batch, args.concurrency))
                 else:
-                    rounds["quiet"].append(load_test(port, headers, batch, args.concurrency))
+                    result, round_polls = watched_round(port, headers, batch, args.concurrency, screens[kind])
+                    rounds[kind].append(result)
+                    polls[kind] += round_polls
         report(rounds, polls, args, database_url)
 
 

@@ -7,7 +7,7 @@ import marshmallow as ma
 from flask_login import current_user
 
 from tracker.api.common import protect
-from tracker.checkins.live import is_unchanged, live_count, live_etag, live_response, not_modified
+from tracker.checkins.live import is_unchanged, live_count, live_etag, live_response, not_modified, visible_etag
 from tracker.core.args import Blueprint
 from tracker.trainings.queries import get_training_for
 
@@ -28,8 +28,9 @@ class LiveCountSchema(ma.Schema):
 @bp.alt_response(304, description="Nothing changed since the ETag sent in If-None-Match (no body)")
 def get_count(training_id):
     """Return the training's live count; poll it with ``If-None-Match`` every few seconds."""
-    training = get_training_for(current_user, training_id)
-    etag = live_etag(training, current_user, "count")
-    if is_unchanged(etag):
+    etag = visible_etag(current_user, training_id, "count")
+    if etag is not None and is_unchanged(etag):
         return not_modified(etag)
+    training = get_training_for(current_user, training_id)  # 404 / 403 as for the training
+    etag = etag or live_etag(training, current_user, "count")
     return live_response(live_count(training, current_user), etag)

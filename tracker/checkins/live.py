@@ -15,8 +15,9 @@ Every change a live screen shows records its event there in the same transaction
 ``training.held``/``updated``/``cancelled`` and ``cards.printed``). The number is there because
 ids are handed out before commit: on PostgreSQL a check-in whose transaction commits after a
 later one's adds an event *below* the newest id, which alone would not move; the number of an
-append-only log always grows. A poll that finds nothing new is a 304 after reads by primary
-key (the caller, the training, the units that scope it) and this pair: it never counts.
+append-only log always grows. A poll that finds nothing new is a 304 after the caller (their
+token or session) and one statement: the training's village and the caller's scope, to check, and
+this pair; no ORM object, no count of check-ins.
 
 A poll that finds something new gets the counts and, on the page, only the roster rows that
 changed: the ETag carries its watermark in the clear (``NEWEST.NUMBER.DIGEST``), so the events
@@ -26,6 +27,7 @@ poll then costs a few rows, not the whole roster (``benchmarks/live.py``).
 Known gap: the outcomes of a visitor from another village are recorded in their own village's
 events, so the roster shows them at the next change of the training's village (or a reload).
 """
+import functools
 import hashlib
 import re
 
@@ -40,7 +42,9 @@ from tracker.checkins.queries import count_checkins
 from tracker.checkins.scan_queries import checked_in_codes
 from tracker.events.models import Event
 from tracker.extensions import db
+from tracker.geo.models import Unit
 from tracker.participants.models import Participant
+from tracker.trainings.models import Training
 
 #: Changes whenever what a live answer holds changes shape, so that no browser keeps an old one.
 LIVE_VERSION = "1"
@@ -53,7 +57,16 @@ _ETAG = re.compile(r"^(\d+)\.(\d+)\.[0-9a-f]{16}$")
 
 def watermark(training):
     """Return ``(newest id, number)`` of the events of the training's village (index-only)."""
-    stmt = sa.select(sa.func.max(Event.id), sa.func.count(Event.id)).where(Event.unit_id == training.village_id)
+    return event_watermark(Event.unit_id == training.village_id)
+
+
+def event_watermark(*where):
+    """Return ``(newest id, number)`` of the events meeting ``where``: it moves whenever one commits.
+
+    For other live screens too; keep ``where`` to what an index answers alone (``unit_id`` in a
+    few units: a whole province's log is too many to count on each poll).
+    """
+    stmt = sa.select(sa.func.max(Event.id), sa.func.count(Event.id)).where(*where)
     newest, number = db.session.execute(stmt).one()
     return newest or 0, number
 
@@ -65,11 +78,36 @@ def live_etag(training, user, kind):
     a digest of it with what else the answer depends on — who asks (role, scope: links and void
     forms) and the language — so that nobody can pass off a watermark of another's.
     """
-    return _etag(training, user, kind, *watermark(training))
+    return _etag(training.id, user, kind, *watermark(training))
 
 
-def _etag(training, user, kind, newest, number):
-    key = ":".join(str(part) for part in (LIVE_VERSION, kind, training.id, newest, number, user.id, user.role.value,
+def visible_etag(user, training_id, kind):
+    """Return ``live_etag`` in one statement and no ORM object, or None when the training is not theirs to see.
+
+    The short road to a 304, which most polls are. A caller who gets None takes the ordinary road
+    (``get_training_for``), which answers 404 or 403 as the page does.
+    """
+    if not can(user, "trainings.read"):
+        return None
+    found = db.session.execute(_probe(), {"training_id": training_id, "scope_id": user.unit_id}).first()
+    if found is None or found[1] is None or not found[0].startswith(found[1]):
+        return None
+    return _etag(training_id, user, kind, found[2] or 0, found[3])
+
+
+@functools.cache
+def _probe():
+    """The statement of ``visible_etag``, built once: building an aliased select costs more than running it."""
+    scope = sa.orm.aliased(Unit)
+    scope_path = sa.select(scope.path).where(scope.id == sa.bindparam("scope_id")).scalar_subquery()
+    return (sa.select(Unit.path, scope_path, sa.func.max(Event.id), sa.func.count(Event.id))
+            .select_from(Training).join(Unit, Unit.id == Training.village_id)
+            .outerjoin(Event, Event.unit_id == Training.village_id)
+            .where(Training.id == sa.bindparam("training_id")).group_by(Unit.path))
+
+
+def _etag(training_id, user, kind, newest, number):
+    key = ":".join(str(part) for part in (LIVE_VERSION, kind, training_id, newest, number, user.id, user.role.value,
                                           user.unit_id, get_locale()))
     return f"{newest}.{number}.{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
@@ -83,7 +121,7 @@ def _seen(training, user, kind):
     """Return the watermark of the caller's ``If-None-Match`` if it is one of ours for them, else None."""
     for tag in request.if_none_match.as_set(include_weak=True):
         found = _ETAG.match(tag)
-        if found and _etag(training, user, kind, int(found[1]), int(found[2])) == tag:
+        if found and _etag(training.id, user, kind, int(found[1]), int(found[2])) == tag:
             return int(found[1]), int(found[2])
     return None
 

@@ -12,7 +12,14 @@ from tracker.campaigns.queries import (
     current_campaign_for,
     get_campaign_for,
 )
-from tracker.checkins.live import changed_checkins, is_unchanged, live_etag, live_response, not_modified
+from tracker.checkins.live import (
+    changed_checkins,
+    is_unchanged,
+    live_etag,
+    live_response,
+    not_modified,
+    visible_etag,
+)
 from tracker.checkins.queries import count_checkins, count_without_card, roster, roster_outcomes
 from tracker.checkins.views import checkin_box
 from tracker.core.args import load
@@ -227,10 +234,11 @@ def training_live(training_id):
     page's script only puts them in place; the roster comes whole, or only its rows that changed
     since the caller's ETag.
     """
-    training = get_training_for(current_user, training_id)
-    etag = live_etag(training, current_user, "page")
-    if is_unchanged(etag):
+    etag = visible_etag(current_user, training_id, "page")
+    if etag is not None and is_unchanged(etag):
         return not_modified(etag)
+    training = get_training_for(current_user, training_id)  # 404 / 403 as the page
+    etag = etag or live_etag(training, current_user, "page")
     changed = changed_checkins(training, current_user, "page", etag) if can(current_user, "checkins.read") else None
     attendance = _live_attendance(training, whole_roster=changed is None)
     values = {"training": training, "attendance": attendance, "tz": training.campaign.timezone}
