@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from tracker.auth.access import can, ensure_can
 from tracker.events.models import Event
 from tracker.extensions import db
-from tracker.geo.models import Unit
+from tracker.geo.models import Unit, UnitLevel
 
 
 def events_for(user, *, after=0, types=None, settled=True):
@@ -68,8 +68,10 @@ def latest_events_for(user, *, limit=100, before=None, types=None, unit=None, ac
     stmt = events_for(user, types=types, settled=False).order_by(None).order_by(Event.id.desc()).limit(limit)
     if before:
         stmt = stmt.where(Event.id < before)
-    if unit is not None:
-        # Through the (unit_id, id) index: the units under it first, then their newest events.
+    if unit is not None and unit.level == UnitLevel.village:
+        # A village has nothing under it: its newest events straight from the (unit_id, id) index.
+        stmt = stmt.where(Event.unit_id == unit.id)
+    elif unit is not None:
         under = sa.select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
         stmt = stmt.where(Event.unit_id.in_(under.scalar_subquery()))
     if actor is not None:
