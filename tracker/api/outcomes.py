@@ -26,6 +26,7 @@ from tracker.outcomes.schemas import (
     OutcomeListSchema,
     OutcomesRecordedSchema,
     OutcomesRecordSchema,
+    OutcomesUndoneSchema,
 )
 
 bp = protect(Blueprint("api_outcomes", __name__, url_prefix="/api/v1", description="Indicators and outcomes"))
@@ -86,6 +87,18 @@ def record_outcomes(data, participant_id):
     recorded = operations.record_outcomes(participant, data["outcomes"], campaign=campaign, user=current_user)
     db.session.commit()
     return {"recorded": [outcome.indicator.key for outcome in recorded], "outcomes": outcomes_of(participant)}
+
+
+@bp.post("/participants/<int:participant_id>/outcomes/undo")
+@bp.arguments(OutcomesRecordSchema)
+@bp.response(200, OutcomesUndoneSchema)
+def undo_outcomes(data, participant_id):
+    """Take back outcomes ticked by mistake (an event records it); keys not ticked are skipped."""
+    participant = get_participant_for_outcomes(current_user, participant_id)
+    campaign = get_campaign_for(current_user, data["campaign_id"])
+    undone = operations.undo_outcomes(participant, data["outcomes"], campaign=campaign, user=current_user)
+    db.session.commit()
+    return {"undone": undone, "outcomes": outcomes_of(participant)}
 
 
 @bp.get("/participants/<int:participant_id>/outcomes")

@@ -103,6 +103,23 @@ def record_outcomes(participant, keys, *, campaign, user, checkin=None):
     return outcomes
 
 
+def undo_outcomes(participant, keys, *, campaign, user):
+    """Take back outcomes ticked by mistake; return the keys undone (those not ticked are skipped)."""
+    ensure_can_record(user, participant)
+    indicators = _indicators_named(campaign, keys)
+    outcomes = db.session.scalars(sa.select(Outcome).where(
+        Outcome.participant_id == participant.id, Outcome.indicator_id.in_([item.id for item in indicators]))).all()
+    if not outcomes:
+        return []
+    undone = [outcome.indicator.key for outcome in sorted(outcomes, key=lambda item: item.indicator.position)]
+    for outcome in outcomes:
+        db.session.delete(outcome)
+    db.session.flush()
+    events.record("outcome.undone", participant, {"participant": participant.code, "indicators": undone}, user=user,
+                  unit=participant.village, campaign=campaign)
+    return undone
+
+
 def ensure_can_record(user, participant, checkin=None):
     """Raise 404 unless the participant's home or the check-in's training is in scope, then 403 without the role."""
     if user is None:

@@ -94,6 +94,11 @@ class OutcomesRecordedSchema(ma.Schema):
     outcomes = ma.fields.List(ma.fields.Nested(OutcomeSchema))
 
 
+class OutcomesUndoneSchema(ma.Schema):
+    undone = ma.fields.List(ma.fields.String(), metadata={"description": "The indicator keys taken back"})
+    outcomes = ma.fields.List(ma.fields.Nested(OutcomeSchema))
+
+
 class IndicatorsFormSchema(IndicatorsUpdateSchema):
     """The indicators table: rows ``key-<n>``, ``name-<n>``, ``position-<n>``, ``remove-<n>``.
 

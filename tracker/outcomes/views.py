@@ -118,6 +118,28 @@ def participant_outcomes(participant_id):
             flash(_("%(n)s outcomes recorded.", n=len(recorded)) if recorded else _("Nothing new to record."),
                   "success")
             return redirect(url_for("outcomes.participant_outcomes", participant_id=participant.id))
+    return _outcomes_page(participant, campaign, errors)
+
+
+@bp.post("/participants/<int:participant_id>/outcomes/undo")
+@login_required
+def undo_outcome(participant_id):
+    """Take back one outcome ticked by mistake (the form beside it)."""
+    participant = get_participant_for_outcomes(current_user, participant_id)
+    try:
+        data = load(OutcomesRecordSchema())
+        campaign = get_campaign_for(current_user, data["campaign_id"])
+        undone = operations.undo_outcomes(participant, data["outcomes"], campaign=campaign, user=current_user)
+        db.session.commit()
+    except AppError as error:
+        fields = refused(error)
+        flash(next((str(text) for name, found in fields.items() for text in found), error.message), "error")
+    else:
+        flash(_("Outcome taken back.") if undone else _("Nothing to take back."), "success")
+    return redirect(url_for("outcomes.participant_outcomes", participant_id=participant.id))
+
+
+def _outcomes_page(participant, campaign, errors):
     reached = {outcome.indicator_id: outcome for outcome in outcomes_of(participant, campaign)}
     return render_template(
         "outcomes/participant.html", participant=participant, campaign=campaign, errors=errors,
