@@ -258,3 +258,26 @@ def test_volunteers_cannot_cancel(client, db, users, login, dummy_training):
     assert client.post(f"/trainings/{dummy_training.id}/cancel", data={"reason": "x"}).status_code == 403
     db.session.refresh(dummy_training)
     assert dummy_training.status == TrainingStatus.planned
+
+
+def test_the_held_trainings_of_a_unit_are_listed_with_their_attendance(client, db, users, login, tree, dummy_campaign,
+                                                                       create_training, create_participant):
+    import uuid
+
+    from tracker.checkins.models import CheckIn, CheckInSource
+    from tracker.trainings.models import TrainingStatus
+    held = create_training(title="Buổi đã tổ chức", status=TrainingStatus.held)
+    create_training(title="Chưa tổ chức")
+    elsewhere = create_training(title="Ở phường khác", village=tree["other_village"], status=TrainingStatus.held)
+    for name in ("Người một", "Người hai"):
+        db.session.add(CheckIn(training=held, participant=create_participant(name), scan_id=uuid.uuid4(),
+                               scanned_at=held.starts_at, source=CheckInSource.camera))
+    db.session.add(CheckIn(training=held, participant=create_participant("Người ba"), scan_id=uuid.uuid4(),
+                           scanned_at=held.starts_at, source=CheckInSource.camera, voided_at=held.starts_at))
+    db.session.commit()
+    login(users["coordinator"])
+    page = client.get(f"/trainings/held?campaign_id={dummy_campaign.id}").get_data(as_text=True)
+    assert "Buổi đã tổ chức" in page and "2 people checked in" in page
+    assert "Chưa tổ chức" not in page and elsewhere.title not in page
+    assert "status=held" in page and "all_days=1" in page  # the download of this list
+    assert client.get("/trainings/held?unit=66002").status_code == 404

@@ -195,3 +195,13 @@ def participants_by_code(codes):
         return {}
     stmt = sa.select(Participant).options(joinedload(Participant.village)).where(Participant.code.in_(codes))
     return {participant.code: participant for participant in db.session.scalars(stmt)}
+
+
+def checkin_counts(training_ids):
+    """Return ``{training_id: people checked in}`` for ``training_ids`` (voided check-ins do not count)."""
+    if not training_ids:
+        return {}
+    stmt = (sa.select(CheckIn.training_id, sa.func.count(CheckIn.id))
+            .where(CheckIn.training_id.in_(training_ids), CheckIn.voided_at.is_(None))
+            .group_by(CheckIn.training_id))
+    return dict(db.session.execute(stmt).all())

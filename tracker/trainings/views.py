@@ -20,7 +20,7 @@ from tracker.checkins.live import (
     not_modified,
     visible_etag,
 )
-from tracker.checkins.queries import count_checkins, count_without_card, roster, roster_outcomes
+from tracker.checkins.queries import checkin_counts, count_checkins, count_without_card, roster, roster_outcomes
 from tracker.checkins.views import checkin_box
 from tracker.core.args import load
 from tracker.core.errors import AppError, NotFound
@@ -34,6 +34,7 @@ from tracker.geo.models import UnitLevel
 from tracker.geo.queries import list_units_under, list_villages
 from tracker.trainings import operations
 from tracker.trainings.exports import trainings_sheet
+from tracker.trainings.models import TrainingStatus
 from tracker.trainings.queries import (
     count_by_day,
     creator_of,
@@ -72,6 +73,23 @@ def list_trainings():
         unit=args.get("unit"), status=args.get("status"), unit_options=_unit_options(args.get("unit")),
         today=campaign_today(campaign), one_day=timedelta(days=1),
     )
+
+
+@bp.get("/trainings/held")
+@login_required
+def held_trainings():
+    """The held trainings of the area (``?unit=``), all days, oldest first, each with its attendance."""
+    ensure_can(current_user, "trainings.read")
+    args = load(TrainingFilterSchema(), "query")
+    campaign = _campaign(args.get("campaign_id"))
+    if args.get("unit"):
+        ensure_visible(current_user, args["unit"])
+    trainings, cursor = page_trainings(current_user, campaign=campaign, unit=args.get("unit"),
+                                       status=TrainingStatus.held, cursor=args.get("cursor"), limit=args["limit"])
+    return render_template(
+        "trainings/held.html", campaign=campaign, trainings=trainings, cursor=cursor, unit=args.get("unit"),
+        unit_options=_unit_options(args.get("unit")), today=campaign_today(campaign),
+        attendance=checkin_counts([training.id for training in trainings]))
 
 
 def _list_filters(schema):
