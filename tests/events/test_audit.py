@@ -104,6 +104,8 @@ SAMPLES = {
     "outcome.recorded": (lambda w: w["other"], lambda w: {
         "participant": w["other"].code, "indicators": ["vneid", "etax"], "checkin_id": 3}, "volunteer",
         ["Đã ghi nhận kết quả", "Chỉ tiêu kết quả: vneid, etax", "Lượt điểm danh: #3"]),
+    "outcome.undone": (lambda w: w["other"], lambda w: {"participant": w["other"].code, "indicators": ["vneid"]},
+                       "coordinator", ["Chỉ tiêu kết quả: vneid", "Mã người tham gia: {code}", "Người tham gia {code}"]),
     "campaign.indicators_updated": (lambda w: w["campaign"], lambda w: {
         "added": ["vneid"], "renamed": [], "removed": ["old"], "order": ["vneid"]}, "admin",
         ["Đã thay đổi chỉ tiêu kết quả", "Đã thêm: vneid", "Đã đổi tên: —", "Đã bỏ: old"]),
