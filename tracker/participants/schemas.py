@@ -178,7 +178,13 @@ class ParticipantListSchema(ma.Schema):
 
 
 class ParticipantFilterSchema(DropBlanks, ParticipantListArgsSchema):
-    """The search box and village filter of the list page; empty means "all"."""
+    """The search box and village filter of the list page; empty means "all".
+
+    ``search`` names a search kept in the session (``participants/views.keep_search``): the page
+    never puts the name a coordinator typed in its address, where logs and history would keep it.
+    """
+
+    search = ma.fields.String(validate=ma.validate.Length(max=20))
 
 
 class SkippedParticipantSchema(ma.Schema):

@@ -1,5 +1,7 @@
 """HTML pages: search participants, register one, see one, import a sheet (coordinators and admins)."""
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+import secrets
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -39,18 +41,58 @@ from tracker.participants.sheets import MAX_ROWS, read_sheet, template_csv
 bp = Blueprint("participants", __name__)
 
 
+#: The searches of this browser's session, by token: names typed stay out of addresses.
+SEARCHES = "participant_searches"
+SEARCHES_KEPT = 10
+
+
 @bp.get("/participants")
 @login_required
 def list_participants():
     """People of the user's area, searched by name or code and filtered by village."""
     ensure_can(current_user, "participants.read")
-    args = load(ParticipantFilterSchema(), "query")
+    args = _list_args()
     participants, cursor = search_participants(
         current_user, q=args.get("q"), village=args.get("village"), cursor=args.get("cursor"), limit=args["limit"],
     )
     return render_template("participants/list.html", participants=participants, cursor=cursor,
-                           q=args.get("q", ""), village=args.get("village"),
-                           village_options=_village_options(args.get("village")))
+                           q=args.get("q", ""), search=args.get("search"), village=args.get("village"),
+                           expired=args.get("expired", False), village_options=_village_options(args.get("village")))
+
+
+@bp.post("/participants")
+@login_required
+def search():
+    """Keep the search typed in the box in the session and show its results under a token."""
+    ensure_can(current_user, "participants.read")
+    args = load(ParticipantFilterSchema())
+    query = {"village": args["village"].code} if args.get("village") else {}
+    if args.get("q"):
+        query["search"] = keep_search(args["q"])
+    return redirect(url_for("participants.list_participants", **query))
+
+
+def keep_search(text):
+    """Keep ``text`` in the session; return the token naming it."""
+    token = secrets.token_urlsafe(6)
+    kept = dict(session.get(SEARCHES, {}))
+    kept[token] = text
+    session[SEARCHES] = dict(list(kept.items())[-SEARCHES_KEPT:])
+    return token
+
+
+def _list_args():
+    """The list's filters, with a kept search read back (an unknown token: no search, and a note)."""
+    args = load(ParticipantFilterSchema(), "query")
+    if "search" in args:
+        text = session.get(SEARCHES, {}).get(args["search"])
+        if text is None:
+            args = {key: value for key, value in args.items() if key != "search"} | {"expired": True}
+        else:
+            args["q"] = text
+    elif args.get("q"):  # an old link with the text in it: its next pages and downloads get a token
+        args["search"] = keep_search(args["q"])
+    return args
 
 
 @bp.get("/participants.<any(csv, xlsx):extension>")
@@ -58,7 +100,7 @@ def list_participants():
 def export_participants(extension):
     """Download the people the list shows, with the same filters, as CSV or XLSX."""
     ensure_can(current_user, "participants.read")
-    args = load(ParticipantFilterSchema(), "query")
+    args = _list_args()
     campaign = current_campaign_for(current_user)
     zone = campaign.timezone if campaign else DEFAULT_TIMEZONE
     sheet = participants_sheet(current_user, q=args.get("q"), village=args.get("village"), tz_name=zone)
