@@ -61,3 +61,28 @@ def test_nul_characters_in_json_are_refused(users, api_as, dummy_campaign, db):
     assert response.json["error"]["message"] == "The input contains a NUL character."
     csv = "code,name,level,parent_code,population\n6600109,Buôn\x00,village,66001,1\n"
     assert api_as(users["admin"]).post("/api/v1/units/import", data=csv, content_type="text/csv").status_code == 422
+
+
+DEEP = "[" * 1000 + "]" * 1000
+
+
+@pytest.mark.parametrize("body", [DEEP, "[" * 50000 + "]" * 50000, '{"a":' * 21 + "1" + "}" * 21,
+                                  '{"username": "admin", "password": ' + DEEP + "}"])
+def test_a_deeply_nested_json_body_is_a_400_everywhere(client, users, api_as, body):
+    """``json.loads`` raises RecursionError near 1,000 levels: it used to be a 500, even unauthenticated."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    answers = [client.post("/api/v1/auth/tokens", data=body, headers=headers),
+               api_as(users["coordinator"]).post("/api/v1/checkins/sync", data=body, headers=headers),
+               api_as(users["admin"]).post("/api/v1/webhooks", data=body, headers=headers),
+               client.post("/scan/held", data=body, headers=headers)]
+    for answer in answers[:3]:
+        assert answer.status_code == 400, answer.get_data(as_text=True)[:200]
+        assert answer.json["error"]["code"] == "malformed_json" and "nested too deeply" in answer.json["error"]["message"]
+    assert answers[3].status_code in (400, 401)
+
+
+def test_a_body_of_ordinary_depth_still_loads(users, api_as):
+    """Five levels (a sync batch whose scan carries a list in a list) are loaded and answered item by item."""
+    answer = api_as(users["coordinator"]).post("/api/v1/checkins/sync",
+                                               json={"scans": [{"scan_id": "x", "outcomes": [["vneid"]]}]})
+    assert answer.status_code == 200 and answer.json["results"][0]["result"] == "refused"

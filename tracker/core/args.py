@@ -23,6 +23,39 @@ class Parser(FlaskParser):
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         raise AppError(_("The request body is not valid JSON."), code="malformed_json", status=400)
 
+    def _raw_load_json(self, req):
+        """Parse the body once; a document nested deeper than any of ours is refused (400), never a 500.
+
+        ``json.loads`` itself raises ``RecursionError`` near 1,000 levels; deep documents below that
+        would still cost recursion in every schema and serializer after it.
+        """
+        try:
+            data = super()._raw_load_json(req)
+        except RecursionError:
+            data = None
+            too_deep = True
+        else:
+            too_deep = nesting_exceeds(data, MAX_JSON_DEPTH)
+        if too_deep:
+            raise AppError(_("The request body is nested too deeply (at most %(depth)d levels).",
+                             depth=MAX_JSON_DEPTH), code="malformed_json", status=400)
+        return data
+
+
+#: The deepest JSON document any operation takes (a sync batch is 4 levels deep).
+MAX_JSON_DEPTH = 20
+
+
+def nesting_exceeds(data, depth):
+    """Tell whether ``data`` (parsed JSON) nests lists and objects more than ``depth`` levels, without recursion."""
+    level = [data]
+    for _level in range(depth):
+        level = [child for item in level if isinstance(item, dict | list)
+                 for child in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return False
+    return any(isinstance(item, dict | list) for item in level)
+
 
 def refuse_nul_characters():
     """Refuse input carrying NUL characters, which no text column can store (PostgreSQL rejects them)."""
