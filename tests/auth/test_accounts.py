@@ -2,8 +2,9 @@
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import PASSWORD
 from tracker.auth.models import Role, User
-from tracker.auth.operations import update_user
+from tracker.auth.operations import reset_password, update_user
 from tracker.core.errors import Forbidden, InvalidInput, NotFound
 from tracker.events.models import Event
 
@@ -190,14 +191,27 @@ def test_a_coordinator_cannot_edit_another_coordinator_of_their_commune(db, acco
                     user=accounts["coordinator"])
 
 
-def test_the_edit_form_needs_csrf(app, client, accounts, login):
+@pytest.mark.parametrize("form", ["edit", "reset", "own", "link"])
+def test_every_account_form_needs_csrf(app, db, client, accounts, login, count_events, form):
+    volunteer = accounts["volunteer"]
+    code, _reset = reset_password(accounts["other_volunteer"], user=accounts["admin"])
+    db.session.commit()
     login(accounts["admin"])
+    path, data = {
+        "edit": (f"/users/{volunteer.id}", _form(volunteer, full_name="Không CSRF")),
+        "reset": (f"/users/{volunteer.id}/password-reset", {}),
+        "own": ("/account/password", {"current_password": PASSWORD, "new_password": "mat-khau-moi-1",
+                                      "new_password_confirm": "mat-khau-moi-1"}),
+        "link": (f"/reset/{code}", {"new_password": "mat-khau-moi-1", "new_password_confirm": "mat-khau-moi-1"}),
+    }[form]
+    events_before = count_events()
     app.config["WTF_CSRF_ENABLED"] = True
     try:
-        response = client.post(f"/users/{accounts['volunteer'].id}", data=_form(accounts["volunteer"]))
+        response = client.post(path, data=data)
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 400
+    assert count_events() == events_before
 
 
 def test_the_edit_page_is_vietnamese_by_default(client, accounts, login):
