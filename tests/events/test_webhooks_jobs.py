@@ -60,11 +60,14 @@ def test_a_commit_wakes_the_delivery_loop_at_once(app, db, receiver, subscribe, 
         assert finished == {"delivered": 1}
 
 
-def test_the_loop_stops_when_the_lease_is_lost(app, monkeypatch):
-    monkeypatch.setattr(jobs, "has_lease", lambda: False)
-    started = time.monotonic()
-    assert jobs.run_deliveries(seconds=30) == {}
-    assert time.monotonic() - started < 1
+def test_the_loop_stops_when_the_lease_is_lost_or_the_scheduler_stops(app, monkeypatch):
+    lost, stopped = _Runner(held=False), _Runner(held=True)
+    stopped.stopped = True
+    for runner in (lost, stopped):
+        monkeypatch.setitem(app.extensions, "tracker.scheduler", runner)
+        started = time.monotonic()
+        assert jobs.run_deliveries(seconds=30) == {}
+        assert time.monotonic() - started < 1
 
 
 class _Scheduler:
@@ -80,7 +83,7 @@ class _Scheduler:
 
 class _Runner:
     def __init__(self, held):
-        self.held, self.scheduler = held, _Scheduler()
+        self.held, self.stopped, self.scheduler = held, False, _Scheduler()
 
 
 def test_a_commit_between_runs_starts_the_job_now_in_the_lease_holder(app, monkeypatch):
@@ -104,7 +107,6 @@ def test_a_run_ends_a_second_before_the_next_is_due(app, monkeypatch):
     runner = _Runner(held=True)
     runner.scheduler = _Scheduler(next_run_time=utcnow() + timedelta(seconds=3))
     monkeypatch.setitem(app.extensions, "tracker.scheduler", runner)
-    monkeypatch.setattr(jobs, "has_lease", lambda: True)
     started = time.monotonic()
     jobs.run_deliveries(seconds=8, sweep=0.5)
     assert 1.5 < time.monotonic() - started < 2.8

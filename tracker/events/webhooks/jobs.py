@@ -24,7 +24,7 @@ from apscheduler.jobstores.base import JobLookupError
 from flask import current_app
 
 from tracker.auth.access import can
-from tracker.core.jobs import current_runner, has_lease
+from tracker.core.jobs import current_runner
 from tracker.core.time import utcnow
 from tracker.events.operations import event_committed
 from tracker.events.queries import events_for
@@ -194,7 +194,7 @@ def run_deliveries(*, seconds=LOOP_SECONDS, sweep=SWEEP_SECONDS):
     outcomes = Counter()
     _looping.set()
     try:
-        while has_lease():
+        while _still_held():
             _wake.clear()
             outcomes.update(deliver_due())
             left = (deadline - utcnow()).total_seconds()
@@ -204,6 +204,16 @@ def run_deliveries(*, seconds=LOOP_SECONDS, sweep=SWEEP_SECONDS):
     finally:
         _looping.clear()
     return dict(outcomes)
+
+
+def _still_held():
+    """Tell whether the loop may go on: the lease as the scheduler last renewed it (no write of our own).
+
+    The scheduler renews the lease every third of its lifetime and stops on exit; a loop that took
+    it again on its own could race with that stop and keep a lease its process gave up.
+    """
+    runner = current_runner()
+    return runner is None or (bool(runner.held) and not runner.stopped)
 
 
 def _loop_deadline(seconds):
