@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from tracker.core.time import combine_local
-from tracker.demo_data import SLOTS, TITLES
+from tracker.demo.data import SLOTS, TITLES
 from tracker.participants.names import clean_name, fold_name
 from tracker.participants.tokens import CODE_ALPHABET, CODE_LENGTH
 

@@ -12,7 +12,7 @@ from benchmarks.province import (
     village_rng,
 )
 from tracker.core.time import combine_local
-from tracker.demo_data import TITLES
+from tracker.demo.data import TITLES
 
 VOLUNTEERS_PER_COMMUNE = 3
 #: Nothing was recorded after 05:00 on the digest's day: late syncs are capped there.

@@ -8,14 +8,14 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from tracker import demo_data
 from tracker.auth.models import User
 from tracker.auth.operations import authenticate
 from tracker.campaigns.models import Campaign, Target
 from tracker.campaigns.queries import campaign_today, countdown
 from tracker.checkins.models import CheckIn
 from tracker.core.time import combine_local, utcnow
-from tracker.demo_scan import demo_communes, describe, ensure_open_trainings, open_training_in
+from tracker.demo import data as demo_data
+from tracker.demo.scan import demo_communes, describe, ensure_open_trainings, open_training_in
 from tracker.events.models import Event
 from tracker.geo.models import Unit, UnitLevel
 from tracker.outcomes.models import Indicator, Outcome
@@ -32,8 +32,8 @@ def small_demo(monkeypatch):
     cheap_hash = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
     monkeypatch.setattr("tracker.auth.models.generate_password_hash", cheap_hash)
     # The whole demo registers thousands of people; a few trainings' worth proves the same code.
-    monkeypatch.setattr("tracker.demo_people.TRAININGS_WITH_PEOPLE", 12)
-    monkeypatch.setattr("tracker.demo_people.PEOPLE_PER_VILLAGE", (6, 10))
+    monkeypatch.setattr("tracker.demo.people.TRAININGS_WITH_PEOPLE", 12)
+    monkeypatch.setattr("tracker.demo.people.PEOPLE_PER_VILLAGE", (6, 10))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ MODULES = sorted(
     for path in PACKAGE.rglob("*.py")
 )
 #: Data files, not code: long by nature.
-LONG_ALLOWED = {"tracker.demo_data"}
+LONG_ALLOWED = {"tracker.demo.data"}
 
 
 @pytest.mark.parametrize("module", MODULES)

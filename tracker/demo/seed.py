@@ -16,15 +16,15 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from tracker import demo_data as names
 from tracker.auth.models import Role, User
 from tracker.auth.operations import create_user
 from tracker.campaigns.operations import create_campaign, set_targets
 from tracker.campaigns.queries import total_target
 from tracker.campaigns.schemas import DEFAULT_TOPICS
 from tracker.core.time import DEFAULT_TIMEZONE, combine_local, today, utcnow
-from tracker.demo_people import seed_people
-from tracker.demo_scan import describe, ensure_open_trainings
+from tracker.demo import data as names
+from tracker.demo.people import seed_people
+from tracker.demo.scan import describe, ensure_open_trainings
 from tracker.events.models import Event
 from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel

@@ -6,10 +6,10 @@ Part of ``flask --app tracker demo``; nothing here commits.
 import uuid
 from datetime import timedelta
 
-from tracker import demo_data as names
 from tracker.auth.models import Role
 from tracker.checkins.models import CheckInSource, Shown
 from tracker.checkins.operations import check_in
+from tracker.demo import data as names
 from tracker.outcomes.operations import define_indicators, set_indicator_targets
 from tracker.outcomes.queries import indicators_for
 from tracker.participants.models import Gender

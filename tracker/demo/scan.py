@@ -12,12 +12,12 @@ from datetime import time, timedelta
 
 import sqlalchemy as sa
 
-from tracker import demo_data as names
 from tracker.auth.models import Role, User
 from tracker.campaigns.queries import current_campaign_for
 from tracker.checkins.operations import CLOSES_AFTER, OPENS_BEFORE
 from tracker.core.errors import AppError
 from tracker.core.time import combine_local, local, utcnow
+from tracker.demo import data as names
 from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
 from tracker.participants.models import Participant
