@@ -137,7 +137,7 @@ def register_errors(app):
 def register_cli(app):
     from tracker.auth.cli import users_cli
     from tracker.core.jobs import scheduler_command
-    from tracker.demo import demo_command
+    from tracker.demo.seed import demo_command
     from tracker.digests.cli import digest_cli
     from tracker.geo.cli import units_cli
 
