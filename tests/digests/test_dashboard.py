@@ -81,6 +81,7 @@ def test_the_dashboard_shows_the_figures_of_now_as_the_digest_counts_them(client
     assert "Today so far" in page and "+2" in page
     # The leaderboard opens each commune's own dashboard.
     assert 'href="/dashboard?unit=66001">Xã Ea Kao</a>' in page and 'href="/dashboard?unit=66002">' in page
+    assert f'href="/units/66/progress.xlsx?campaign_id={running.id}"' in page  # the same figures, for Excel
     commune = client.get("/dashboard?unit=66001").get_data(as_text=True)
     assert '<b class="reach-big">1</b>' in commune and "/ 20" in commune
     assert 'href="/dashboard?unit=66">Tỉnh Đắk Lắk</a>' in commune  # the way back up
