@@ -150,3 +150,18 @@ def test_the_api_gives_the_dashboards_figures(api_as, users, running, tree):
     assert api_as(users["volunteer"]).get(f"/api/v1/campaigns/{running.id}/progress").status_code in (403, 404)
     province = api_as(users["committee"]).get(f"/api/v1/campaigns/{running.id}/progress").json
     assert province["reached"] == 2 and [row["code"] for row in province["ranking"]] == ["66002", "66001"]
+
+
+def test_an_unchanged_poll_never_reads_the_figures(app, client, login, users, running, db):
+    login(users["coordinator"])
+    etag = client.get("/dashboard/live").headers["ETag"]
+    statements = []
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get("/dashboard/live", headers={"If-None-Match": etag}).status_code == 304
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    snapshot_reads = [text for text in statements if "progress_snapshots" in text]
+    assert snapshot_reads and not any("payload" in text for text in snapshot_reads)
+    assert not any("checkins" in text for text in statements)  # nothing is counted either

@@ -50,7 +50,8 @@ class ProgressSnapshot(db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), index=True)
     #: The instant the figures describe.
     as_of: Mapped[datetime]
-    payload: Mapped[dict] = mapped_column(sa.JSON)
+    #: Loaded only when read: a poll whose figures did not change (a 304) never fetches them.
+    payload: Mapped[dict] = mapped_column(sa.JSON, deferred=True)
     #: How long computing them took, in milliseconds (the refresh waits a multiple of it).
     duration_ms: Mapped[int] = mapped_column(default=0)
 
