@@ -30,6 +30,9 @@ class Config:
         self.TRACKER_DIGEST_WORK_MEM = os.environ.get("TRACKER_DIGEST_WORK_MEM", "64MB")
         #: Seconds the dashboards' figures may be old before they are computed again.
         self.TRACKER_PROGRESS_MAX_AGE = int(os.environ.get("TRACKER_PROGRESS_MAX_AGE", 60))
+        #: Seconds an event waits before the ordered feed (and webhooks) hands it out, on PostgreSQL:
+        #: see tracker.events.queries.events_for.
+        self.TRACKER_EVENT_SETTLE_SECONDS = float(os.environ.get("TRACKER_EVENT_SETTLE_SECONDS", 3))
         #: Seconds between two polls of an open dashboard.
         self.TRACKER_DASHBOARD_POLL = int(os.environ.get("TRACKER_DASHBOARD_POLL", 15))
         self.TRACKER_TOKEN_TTL = int(os.environ.get("TRACKER_TOKEN_TTL", 30 * 24 * 3600))
@@ -101,6 +104,8 @@ class TestConfig(Config):
         self.SECRET_KEY = "test-secret-key"
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.TRACKER_SCHEDULER = "off"
+        # Events are read back at once in tests; tests/events/test_events.py checks the wait itself.
+        self.TRACKER_EVENT_SETTLE_SECONDS = 0
         # The limiter stays on (it cannot be switched on later); tests that check it lower this.
         self.TRACKER_LOGIN_RATE_LIMIT = "10000 per minute"
         self.TRACKER_ENROL_RATE_LIMIT = "10000 per minute"

@@ -150,6 +150,33 @@ def test_the_feed_hides_events_of_transactions_still_open(app, db, users, dummy_
     assert [item["type"] for item in items] == ["probe", "training.scheduled"]
 
 
+PROBE = ("INSERT INTO events (type, occurred_at, subject_type, subject_id, payload, txid) "
+         "VALUES (:type, now(), 'x', '1', '{}', pg_current_xact_id()::text::bigint)")
+
+
+@pytest.mark.postgresql_only
+def test_an_older_transactions_later_event_waits_until_the_lower_id_can_be_seen(app, db, users, api_as,
+                                                                                 monkeypatch):
+    """U takes its transaction id first (a check-in row), T inserts an event and stays open, then U inserts
+    its event (a higher id) and commits: U's event is below the horizon while T's lower id is not visible
+    yet. Handing U's out would let a reader page past T's for good; events wait a few seconds first."""
+    api = api_as(users["admin"])
+    with db.engine.connect() as older, db.engine.connect() as younger:
+        older.execute(sa.text("INSERT INTO leases (name) VALUES ('first-write')"))  # U's transaction id
+        younger.execute(sa.text(PROBE), {"type": "younger.lower_id"})  # T: the lower event id, still open
+        older.execute(sa.text(PROBE), {"type": "older.higher_id"})
+        older.commit()
+        monkeypatch.setitem(app.config, "TRACKER_EVENT_SETTLE_SECONDS", 0)
+        assert [item["type"] for item in api.get("/api/v1/events").json["items"]] == ["older.higher_id"]  # the gap
+        monkeypatch.setitem(app.config, "TRACKER_EVENT_SETTLE_SECONDS", 3)
+        assert api.get("/api/v1/events").json["items"] == []  # too fresh to hand out
+        younger.commit()
+    db.session.execute(sa.text("UPDATE events SET occurred_at = occurred_at - interval '4 seconds'"))
+    db.session.commit()
+    items = api.get("/api/v1/events").json["items"]
+    assert [item["type"] for item in items] == ["younger.lower_id", "older.higher_id"]
+
+
 @pytest.mark.postgresql_only
 def test_a_write_left_open_in_another_database_does_not_stall_the_feed(app, db, users, dummy_campaign, api_as):
     """Transaction ids are cluster-wide; only this database's writers may hold the feed back."""

@@ -1,7 +1,11 @@
 """Reading the event log, scoped by the reader's unit."""
+from datetime import timedelta
+
 import sqlalchemy as sa
+from flask import current_app
 
 from tracker.auth.access import can, ensure_can
+from tracker.core.time import utcnow
 from tracker.events.models import Event
 from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
@@ -33,6 +37,14 @@ def events_for(user, *, after=0, types=None, settled=True):
         # Hide events of transactions still in flight: ids are handed out before commit, so a
         # later id can become visible first. Paging past it would skip the earlier one forever.
         stmt = stmt.where(Event.txid < _HORIZON)
+        # The horizon alone misses one case: a transaction that took its transaction id early (its
+        # first write) inserts its event after a younger transaction inserted a lower id and is still
+        # open; the older one commits, and its event is below the horizon although a lower id is not
+        # visible yet. Events also wait until they are a few seconds old, far longer than any
+        # transaction of ours stays open between writing its event and committing.
+        settle = current_app.config["TRACKER_EVENT_SETTLE_SECONDS"]
+        if settle:
+            stmt = stmt.where(Event.occurred_at < utcnow() - timedelta(seconds=settle))
     return stmt
 
 
