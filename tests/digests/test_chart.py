@@ -82,3 +82,16 @@ def test_the_svg_of_the_first_day_has_no_series_to_project(app):
                          title="t", description="d"))
     series = {line.get("data-series") for line in ET.fromstring(svg).iter(f"{SVG}polyline")}
     assert series == {"reached", "target"}
+
+
+def test_long_axis_labels_get_room_on_the_left(worked, db):
+    """A province's target of 200,000 people labels the axis "200.000": the plot moves right to fit it."""
+    import re
+    from datetime import date
+
+    from tracker.digests.chart import SVG_MARGINS, burnup_svg
+    from tracker.digests.figures import build_payload
+    payload = build_payload(worked.campaign, worked.units["province"], date(2025, 7, 20)) | {"target": 200_000}
+    svg = str(burnup_svg(payload, title="t", description="d"))
+    first_gridline = float(re.search(r'<line x1="([\d.]+)"', svg).group(1))
+    assert first_gridline >= 7 * len("200.000") + 6 > SVG_MARGINS[0]

@@ -121,6 +121,10 @@ def burnup_svg(payload, *, title, description):
     """Return the burn-up chart of ``payload`` as accessible inline ``<svg>`` markup."""
     width, height = SVG_SIZE
     chart = burnup(payload, width=width, height=height, margins=SVG_MARGINS)
+    # A province's targets ("200.000") need more room on the left than a commune's: about 7 px a character.
+    widest = max((len(text) for _y, text in chart.y_ticks), default=0)
+    if (needed := 7 * widest + 6) > SVG_MARGINS[0]:
+        chart = burnup(payload, width=width, height=height, margins=(needed, *SVG_MARGINS[1:]))
     left, top, right, bottom = chart.box
     parts = [f'<svg class="burnup" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
              f'role="img" aria-labelledby="burnup-title burnup-desc" font-size="11" '
