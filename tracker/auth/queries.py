@@ -26,3 +26,8 @@ def get_account_for(user, account_id):
         raise NotFound(_("Not found."))
     ensure_visible(user, account.unit)
     return account
+
+
+def user_by_username(username):
+    """Return the user called ``username``, or None (the audit trail's actor filter)."""
+    return db.session.scalar(sa.select(User).where(User.username == username))

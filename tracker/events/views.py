@@ -1,11 +1,10 @@
 """HTML pages: the audit trail."""
-import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth.access import can_see, ensure_can, overlaps
-from tracker.auth.models import User
+from tracker.auth.queries import user_by_username
 from tracker.campaigns.queries import current_campaign_for
 from tracker.core.args import load
 from tracker.core.errors import InvalidInput, NotFound
@@ -14,7 +13,6 @@ from tracker.core.time import day_bounds
 from tracker.events.queries import latest_events_for
 from tracker.events.schemas import AuditArgsSchema
 from tracker.events.wording import describe_events
-from tracker.extensions import db
 from tracker.geo.queries import get_unit
 
 bp = Blueprint("events", __name__)
@@ -63,7 +61,7 @@ def _filters(user, args, tz):
             raise NotFound(_("Not found."), fields={"unit": [_("No unit with this code in your area.")]})
         filters["unit"] = unit
     if "actor" in args:
-        actor = db.session.scalar(sa.select(User).where(User.username == args["actor"]))
+        actor = user_by_username(args["actor"])
         if actor is None or not overlaps(user, actor.unit):
             raise NotFound(_("Not found."), fields={"actor": [_("No user with this username in your area.")]})
         filters["actor"] = actor
