@@ -24,7 +24,7 @@ def _queue_a_scan_offline(page, training, person):
     page.fill("#manual-code", person.code)
     page.press("#manual-code", "Enter")
     page.wait_for_selector("#status.accepted")
-    page.wait_for_selector("#queue[data-waiting='1']")
+    page.wait_for_selector("#queue[data-waiting='1']", timeout=20_000)  # a failed send, then a report: slow under load
     page.goto("/trainings")  # leave the scanner (its retries stop), still failing to send
     page.unroute("**/api/v1/**/checkins*")
 
