@@ -216,9 +216,9 @@ def _still_held():
     return runner is None or (bool(runner.held) and not runner.stopped)
 
 
-def _loop_deadline(seconds):
+def _loop_deadline(seconds, *, now=None):
     """Return when the loop ends: after ``seconds``, and a second before the scheduler's next run of it."""
-    deadline = utcnow() + timedelta(seconds=seconds)
+    deadline = (now or utcnow()) + timedelta(seconds=seconds)
     runner = current_runner()
     entry = runner.scheduler.get_job(JOB_NAME) if runner is not None else None
     if entry is not None and entry.next_run_time is not None:
