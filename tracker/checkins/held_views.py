@@ -15,7 +15,7 @@ from tracker.checkins.queries import get_held_for, held_scans_for, participants_
 from tracker.checkins.schemas import HeldDiscardSchema
 from tracker.core.args import DropBlanks, Id, load
 from tracker.core.errors import AppError
-from tracker.core.views import refused
+from tracker.core.views import flash_refusal
 from tracker.extensions import db
 from tracker.participants.tokens import InvalidToken, normalise_code, read_token
 
@@ -111,7 +111,5 @@ def _decide(work):
         work()
         db.session.commit()
     except AppError as error:
-        fields = refused(error)  # rolls back; 403 / 404 go to the error page
-        messages = [str(text) for name, found in fields.items() if name != "_schema" for text in found]
-        flash(messages[0] if messages else error.message, "error")
+        flash_refusal(error)
     return redirect(url_for("held.held_scans"))

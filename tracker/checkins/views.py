@@ -20,7 +20,7 @@ from tracker.core.args import load
 from tracker.core.errors import AppError
 from tracker.core.exports import export_name, sheet_response
 from tracker.core.time import local_date, utcnow
-from tracker.core.views import refused
+from tracker.core.views import flash_refusal
 from tracker.digests.mail_message import external_url
 from tracker.extensions import db
 from tracker.participants.cards import qr_svg_markup
@@ -85,10 +85,7 @@ def void(checkin_id):
 
 def _flash_refusal(error):
     """Roll back and flash why (one field's message when the input was at fault); 403 / 404 go to the error page."""
-    fields = refused(error)
-    messages = [str(message) for name, found in fields.items() if name != "_schema"
-                for message in (found if isinstance(found, list) else [found])]
-    flash(messages[0] if messages else error.message, "inline.error")
+    flash_refusal(error, "inline.error")
 
 
 def _back_to(training_id):

@@ -1,7 +1,7 @@
 """Pages that belong to no domain (the start page, the language switch) and what every HTML
 view shares: handing a refused form post back to its form."""
 import marshmallow as ma
-from flask import Blueprint, current_app, redirect, session, url_for
+from flask import Blueprint, current_app, flash, redirect, session, url_for
 from flask_babel import gettext as _
 
 from tracker.core.args import load
@@ -21,6 +21,17 @@ def refused(error):
     fields = dict(error.fields)
     fields.setdefault("_schema", [error.message])
     return fields
+
+
+def flash_refusal(error, category="error"):
+    """Roll back a refused action posted from a page and flash why: the first field's message, else the summary.
+
+    403 / 404 go to the error page, as with :func:`refused`.
+    """
+    fields = refused(error)
+    messages = [str(message) for name, found in fields.items() if name != "_schema"
+                for message in (found if isinstance(found, list) else [found])]
+    flash(messages[0] if messages else error.message, category)
 
 
 class LanguageFormSchema(ma.Schema):

@@ -8,7 +8,7 @@ from tracker.campaigns.queries import current_campaign_for, get_campaign_for
 from tracker.campaigns.schemas import RateFormSchema, TargetsFormSchema
 from tracker.core.args import load
 from tracker.core.errors import AppError, NotFound
-from tracker.core.views import refused
+from tracker.core.views import flash_refusal, refused
 from tracker.extensions import db
 from tracker.outcomes import operations
 from tracker.outcomes.queries import (
@@ -132,8 +132,7 @@ def undo_outcome(participant_id):
         undone = operations.undo_outcomes(participant, data["outcomes"], campaign=campaign, user=current_user)
         db.session.commit()
     except AppError as error:
-        fields = refused(error)
-        flash(next((str(text) for name, found in fields.items() for text in found), error.message), "error")
+        flash_refusal(error)
     else:
         flash(_("Outcome taken back.") if undone else _("Nothing to take back."), "success")
     return redirect(url_for("outcomes.participant_outcomes", participant_id=participant.id))

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from tracker.auth.access import ensure_can
 from tracker.core.args import DropBlanks, Id, load
 from tracker.core.errors import AppError
-from tracker.core.views import refused
+from tracker.core.views import flash_refusal
 from tracker.extensions import db
 from tracker.geo.schemas import UnitField
 from tracker.participants.duplicates import dismiss_duplicate, likely_duplicates, merge_participants
@@ -63,9 +63,7 @@ def _decide(action, done):
         action(kept, other)
         db.session.commit()
     except AppError as error:
-        fields = refused(error)
-        messages = [str(text) for name, found in fields.items() if name != "_schema" for text in found]
-        flash(messages[0] if messages else error.message, "error")
+        flash_refusal(error)
     else:
         flash(done % codes, "success")
     return redirect(url_for("duplicates.list_duplicates"))

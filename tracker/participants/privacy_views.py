@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from tracker.auth.access import ensure_can
 from tracker.core.errors import AppError
 from tracker.core.exports import download_response
-from tracker.core.views import refused
+from tracker.core.views import flash_refusal
 from tracker.extensions import db
 from tracker.participants.privacy import personal_data, withdraw_consent
 from tracker.participants.privacy_pdf import personal_data_pdf
@@ -41,8 +41,7 @@ def withdraw(participant_id):
         withdraw_consent(participant, user=current_user)
         db.session.commit()
     except AppError as error:
-        refused(error)
-        flash(error.message, "error")
+        flash_refusal(error)
     else:
         flash(_("The person's data was erased. Their attendance still counts, anonymously."), "success")
     return redirect(url_for("participants.participant_page", participant_id=participant_id))
