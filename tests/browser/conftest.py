@@ -4,9 +4,11 @@ The browser is Debian's Chromium (``/usr/bin/chromium``), driven by Playwright's
 Playwright never downloads a browser of its own here. Without Chromium or the package these tests
 are skipped with the reason; under ``CI=true`` (where ``.ci/run`` installs Chromium) they fail.
 """
+import json
 import os
 import shutil
 import threading
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
@@ -45,13 +47,45 @@ def browser():
         browser.close()
 
 
+#: The paths a scanner sends its scans to: ``live_server.fail(*SENDING)`` makes every send fail.
+CHECKIN_PATH, SYNC_PATH = "/api/v1/trainings/*/checkins", "/api/v1/checkins/sync"
+SENDING = (CHECKIN_PATH, SYNC_PATH)
+
+#: What the server answers while it is "down" for a path (as a reverse proxy whose app is unreachable does).
+DOWN_BODY = json.dumps({"code": 503, "status": "Service Unavailable", "message": "down for the test"}).encode()
+
+
 class LiveServer:
-    """The app behind a real HTTP server on a free loopback port, in a daemon thread."""
+    """The app behind a real HTTP server on a free loopback port, in a daemon thread.
+
+    ``fail(*patterns)`` makes the server answer 503 to the paths that match (``fnmatch`` patterns)
+    until ``recover()``: the network failing under a page, decided where the request arrives. (A
+    route in the browser cannot do it reliably: once the scanner's service worker controls the page,
+    Chromium may send the page's requests past Playwright's routes.)
+    """
 
     def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.app = app
+        self.failing = ()
+        self.server = make_server("127.0.0.1", 0, self._serve, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
+
+    def _serve(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if any(fnmatchcase(path, pattern) for pattern in self.failing):
+            start_response("503 Service Unavailable", [("Content-Type", "application/json"),
+                                                       ("Content-Length", str(len(DOWN_BODY)))])
+            return [DOWN_BODY]
+        return self.app(environ, start_response)
+
+    def fail(self, *patterns):
+        """Answer 503 to the paths matching any of ``patterns`` from now on (replacing earlier ones)."""
+        self.failing = tuple(patterns)
+
+    def recover(self, *patterns):
+        """Serve the paths matching ``patterns`` again (all of them when none is given)."""
+        self.failing = tuple(p for p in self.failing if patterns and p not in patterns)
 
     def start(self):
         """Serve until ``stop``."""

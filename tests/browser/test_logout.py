@@ -2,6 +2,7 @@
 own token, then its IndexedDB and kept pages are cleared; a browser that never scanned goes straight on."""
 import sqlalchemy as sa
 
+from tests.browser.conftest import SENDING, SYNC_PATH
 from tests.browser.test_scanner import STORED_JS
 from tracker.checkins.models import CheckIn, CheckInSource
 from tracker.events.models import Event
@@ -15,27 +16,26 @@ def _checkins(db):
     return db.session.scalars(sa.select(CheckIn)).all()
 
 
-def _queue_a_scan_offline(page, training, person):
+def _queue_a_scan_offline(page, live_server, training, person):
     """Scan ``person`` on the scanner while its sending fails; the scan waits in IndexedDB."""
     page.goto(f"/scan?training={training.id}")
     page.wait_for_selector("body[data-roster=fresh]")
-    page.route("**/api/v1/**/checkins*", lambda route: route.abort())
-    page.route("**/api/v1/checkins/sync", lambda route: route.abort())
+    live_server.fail(*SENDING)
     page.fill("#manual-code", person.code)
     page.press("#manual-code", "Enter")
     page.wait_for_selector("#status.accepted")
     page.wait_for_selector("#queue[data-waiting='1']", timeout=20_000)  # a failed send, then a report: slow under load
     page.goto("/trainings")  # leave the scanner (its retries stop), still failing to send
-    page.unroute("**/api/v1/**/checkins*")
+    live_server.fail(SYNC_PATH)
 
 
-def test_the_header_sign_out_sends_the_waiting_scan_once_and_clears_the_scanner(new_page, db, users, open_training,
+def test_the_header_sign_out_sends_the_waiting_scan_once_and_clears_the_scanner(new_page, live_server, db, users, open_training,
                                                                                  create_participant, tree):
     person = create_participant("H'Nhung Niê Kđăm", village=tree["village2"])
     page = new_page(users["volunteer"])
-    _queue_a_scan_offline(page, open_training, person)
+    _queue_a_scan_offline(page, live_server, open_training, person)
     assert _checkins(db) == []
-    page.unroute("**/api/v1/checkins/sync")
+    live_server.recover()
     with page.expect_navigation(url="**/login*"):
         page.click("header .who button")
     assert page.inner_text("main .flash") == "Bạn đã đăng xuất."
@@ -49,11 +49,11 @@ def test_the_header_sign_out_sends_the_waiting_scan_once_and_clears_the_scanner(
     assert "/login" in page.url  # signed out
 
 
-def test_scans_that_cannot_be_sent_stay_without_names_and_the_volunteer_is_told(new_page, db, users, open_training,
+def test_scans_that_cannot_be_sent_stay_without_names_and_the_volunteer_is_told(new_page, live_server, db, users, open_training,
                                                                                 create_participant, tree):
     person = create_participant("Y Bih Êban", village=tree["village2"])
     page = new_page(users["volunteer"])
-    _queue_a_scan_offline(page, open_training, person)
+    _queue_a_scan_offline(page, live_server, open_training, person)
     page.click("header .who button")  # the sync still fails
     page.wait_for_selector("#signing-out[data-waiting='1']")
     status = page.inner_text("#signing-out-status")
@@ -97,13 +97,13 @@ QUEUE_WALK_IN_JS = """([trainingId, userId]) => new Promise((resolve, reject) =>
 })"""
 
 
-def test_a_queued_walk_in_is_kept_without_its_name_while_the_scans_go(new_page, db, users, open_training,
+def test_a_queued_walk_in_is_kept_without_its_name_while_the_scans_go(new_page, live_server, db, users, open_training,
                                                                        create_participant, tree):
     person = create_participant("Y Bih Êban", village=tree["village2"])
     page = new_page(users["volunteer"])
-    _queue_a_scan_offline(page, open_training, person)
+    _queue_a_scan_offline(page, live_server, open_training, person)
     page.evaluate(QUEUE_WALK_IN_JS, [open_training.id, users["volunteer"].id])
-    page.unroute("**/api/v1/checkins/sync")
+    live_server.recover()
     page.click("header .who button")
     page.wait_for_selector("#signing-out[data-waiting='1']")
     [checkin] = _checkins(db)

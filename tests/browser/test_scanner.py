@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.conftest import VIEWPORT, chromium_path, screenshot, sign_in
+from tests.browser.conftest import SENDING, VIEWPORT, chromium_path, screenshot, sign_in
 from tests.browser.test_digest_pages import LONG_TITLE, OFFENDERS_JS
 from tracker.auth.models import ApiToken
 from tracker.checkins.models import CheckIn, CheckInSource, Shown
@@ -211,13 +211,12 @@ STORED_JS = """() => new Promise((resolve, reject) => {
 })"""
 
 
-def test_signing_out_warns_of_waiting_scans_keeps_them_and_sends_them_at_the_next_sign_in(new_page, db, users, person,
+def test_signing_out_warns_of_waiting_scans_keeps_them_and_sends_them_at_the_next_sign_in(new_page, live_server, db, users, person,
                                                                                          open_training):
     page = new_page(users["volunteer"])
     page.goto(f"/scan?training={open_training.id}")
     page.wait_for_selector("body[data-roster=fresh]")
-    page.route("**/api/v1/**/checkins*", lambda route: route.abort())  # the network fails under the scanner
-    page.route("**/api/v1/checkins/sync", lambda route: route.abort())
+    live_server.fail(*SENDING)  # the network fails under the scanner
     # A hardware scanner types the card's whole token into the box.
     page.fill("#manual-code", make_token(person.code))
     page.press("#manual-code", "Enter")
@@ -232,8 +231,7 @@ def test_signing_out_warns_of_waiting_scans_keeps_them_and_sends_them_at_the_nex
     assert [scan["state"] for scan in stored["scans"]] == ["waiting"] and stored["scans"][0]["name"] is None
     assert stored["rosters"] == [] and stored["meta"] == []
     assert _checkins(db) == []
-    page.unroute("**/api/v1/**/checkins*")
-    page.unroute("**/api/v1/checkins/sync")
+    live_server.recover()
     sign_in(page, users["volunteer"].username)
     page.goto(f"/scan?training={open_training.id}")
     page.wait_for_selector("#queue[data-waiting='0']")
@@ -282,19 +280,17 @@ def test_a_token_the_server_no_longer_accepts_is_renewed_without_losing_the_scan
     assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 1
 
 
-def test_a_failed_send_is_retried_by_itself_while_the_page_stays_open(new_page, db, users, person, open_training):
+def test_a_failed_send_is_retried_by_itself_while_the_page_stays_open(new_page, live_server, db, users, person, open_training):
     page = new_page(users["volunteer"])
     page.goto(f"/scan?training={open_training.id}")
     page.wait_for_selector("body[data-roster=fresh]")
-    page.route("**/api/v1/**/checkins*", lambda route: route.abort())
-    page.route("**/api/v1/checkins/sync", lambda route: route.abort())
+    live_server.fail(*SENDING)
     page.fill("#manual-code", person.code)
     page.press("#manual-code", "Enter")
     page.wait_for_selector("#queue[data-waiting='1']")
     page.wait_for_timeout(2500)  # a first retry fails too: the next waits longer
     assert _checkins(db) == []
-    page.unroute("**/api/v1/**/checkins*")
-    page.unroute("**/api/v1/checkins/sync")
+    live_server.recover()
     page.wait_for_selector("#queue[data-waiting='0']", timeout=20_000)
     [checkin] = _checkins(db)
     assert checkin.participant_id == person.id and checkin.is_offline is True
