@@ -47,11 +47,11 @@ def seed(app, count):
     from tracker.auth.models import Role, User
     from tracker.auth.operations import issue_token
     from tracker.campaigns.models import Campaign
+    from tracker.cards.tokens import new_code
     from tracker.extensions import db
     from tracker.geo.models import Unit, UnitLevel
     from tracker.participants.models import Gender, Participant
     from tracker.participants.names import clean_name, fold_name
-    from tracker.participants.tokens import new_code
 
     flask_migrate.upgrade()
     province = Unit(code="66", name="Tỉnh Đắk Lắk", level=UnitLevel.province, path="/66/")
@@ -101,12 +101,12 @@ def main():
 def measure(app, village_id, user_id, token, args):
     """Time the baseline, the builder and the request; print the figures and the verdict."""
     from tracker.auth.models import User
+    from tracker.cards.printing import village_cards_pdf
+    from tracker.cards.render import qr_matrix
+    from tracker.cards.tokens import make_token
     from tracker.extensions import db
     from tracker.geo.models import Unit
-    from tracker.participants.cards import qr_matrix
     from tracker.participants.models import Participant
-    from tracker.participants.printing import village_cards_pdf
-    from tracker.participants.tokens import make_token
 
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}", "Accept-Language": "vi"}

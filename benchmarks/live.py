@@ -8,7 +8,11 @@ turns between three kinds:
 - ``busy``: 100 open screens on the very trainings being scanned (the worst case: every poll
   finds something new, ~2 check-ins a second at each training);
 - ``idle``: 100 open screens on 50 other trainings where nothing happens meanwhile (every poll
-  is a 304: what screens left open all day cost).
+  is a 304: what screens left open all day cost);
+- ``dashboards``: 100 open dashboards (``/dashboard/live``, session cookie, every 15 s as the
+  page polls), half on the commune being scanned, half on its busy villages: each answers from
+  the unit's progress snapshot (304 while it is unchanged) and the first poll after the snapshot
+  is ``TRACKER_PROGRESS_MAX_AGE`` old recomputes it.
 
 Half the screens are training pages (``/trainings/{id}/live``, session cookie: the counts and the
 rows that changed, rendered), half scanners (``/api/v1/trainings/{id}/count``, bearer: the count
@@ -54,12 +58,12 @@ def seed(env, villages, people_per_village):
     from tracker.auth.models import Role, User
     from tracker.auth.operations import issue_token
     from tracker.campaigns.models import Campaign
+    from tracker.cards.tokens import make_token, new_code
     from tracker.core.time import utcnow
     from tracker.extensions import db
     from tracker.geo.models import Unit, UnitLevel
     from tracker.participants.models import Gender, Participant
     from tracker.participants.names import fold_name
-    from tracker.participants.tokens import make_token, new_code
     from tracker.trainings.models import Training
 
     app = make_app(env)
@@ -228,6 +232,16 @@ def watched_round(port, headers, batch, concurrency, screens):
     return result, polls
 
 
+def dashboards_for(village_codes, count, cookie, interval):
+    """Half on the commune's dashboard, half on its villages', as coordinators and committees open them."""
+    units = ["66001" if number % 2 == 0 else village_codes[number // 2 % len(village_codes)] for number in range(count)]
+    return [(f"/dashboard/live?unit={unit}", {"Cookie": cookie, "Accept": "application/json"}, interval)
+            for unit in units]
+
+
+WATCHED = ("busy", "idle", "dashboards")
+
+
 def report(rounds, polls, args, database_url):
     print(f"database: {database_url.split(':')[0]}  gunicorn: {args.workers} workers × {args.threads} threads "
           f"(gthread)  scanners: {args.concurrency}  check-ins per round: {args.requests}  open screens: {args.screens}")
@@ -240,7 +254,7 @@ def report(rounds, polls, args, database_url):
     quiet = statistics.median(result["throughput"] for result in rounds["quiet"])
     per_checkin = sum(r["server_cpu"] for r in rounds["quiet"]) / sum(len(r["latencies"]) for r in rounds["quiet"])
     print(f"quiet: the workers spent {per_checkin * 1000:.2f} ms of CPU per check-in")
-    for name in ("busy", "idle"):
+    for name in WATCHED:
         watched = statistics.median(result["throughput"] for result in rounds[name])
         p99 = max(percentile(r["latencies"], 0.99) for r in rounds[name]) * 1000
         wall = sum(len(r["latencies"]) / r["throughput"] for r in rounds[name])
@@ -277,25 +291,31 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2, help="rounds of each kind, taking turns")
+    parser.add_argument("--dashboard-poll", type=float, default=15.0,
+                        help="seconds between a dashboard's polls (TRACKER_DASHBOARD_POLL)")
     args = parser.parse_args()
-    per_village = -(-(3 * args.rounds + 1) * args.requests // args.villages)
+    scans_needed = (len(WATCHED) + 1) * args.rounds * args.requests + args.requests // 2
+    per_village = -(-scans_needed // args.villages)
     with scratch_database(args.postgresql) as (database_url, instance):
         env = {**os.environ, "TRACKER_ENV": "production", "TRACKER_SECRET_KEY": "benchmark-secret-key-0123456789",
                "TRACKER_DATABASE_URL": database_url, "TRACKER_INSTANCE_PATH": instance,
                "TRACKER_SCHEDULER": "off"}
         token, cookie, training_ids, idle_ids, scans = seed(env, args.villages, per_village)
         screens = {"busy": screens_for(training_ids, args.screens, token, cookie),
-                   "idle": screens_for(idle_ids, args.screens, token, cookie)}
+                   "idle": screens_for(idle_ids, args.screens, token, cookie),
+                   "dashboards": dashboards_for([f"66001{n:02d}" for n in range(args.villages)], args.screens,
+                                                cookie, args.dashboard_poll)}
         gunicorn = [sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", str(args.workers),
                     "--threads", str(args.threads), "--log-level", "warning"]
-        rounds, polls = {"quiet": [], "busy": [], "idle": []}, {"busy": [], "idle": []}
+        kinds = ("quiet", *WATCHED)
+        rounds, polls = {kind: [] for kind in kinds}, {kind: [] for kind in WATCHED}
         with serve(gunicorn + ["wsgi:app"], env, ROOT) as port:
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             load_test(port, headers, scans[: args.requests // 2], args.concurrency)  # warm up
             analyze(make_app(env))  # statistics with check-ins in them
-            for number in range(3 * args.rounds):
+            for number in range(len(kinds) * args.rounds):
                 start = args.requests // 2 + number * args.requests
-                batch, kind = scans[start: start + args.requests], ("quiet", "busy", "idle")[number % 3]
+                batch, kind = scans[start: start + args.requests], kinds[number % len(kinds)]
                 if kind == "quiet":
                     rounds["quiet"].append(measured(port, load_test, port, headers, batch, args.concurrency))
                 else:

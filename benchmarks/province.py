@@ -12,10 +12,10 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
+from tracker.cards.tokens import CODE_ALPHABET, CODE_LENGTH
 from tracker.core.time import combine_local
 from tracker.demo.data import SLOTS, TITLES
 from tracker.participants.names import clean_name, fold_name
-from tracker.participants.tokens import CODE_ALPHABET, CODE_LENGTH
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 #: The real Dak Lak drive: 15 July to 25 October 2025, 103 days. The generated activity covers

@@ -4,13 +4,12 @@ import http.client
 import json
 import os
 import socket
-import statistics
 import subprocess
 import tempfile
 import threading
 import time
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 PG_ADMIN_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -49,12 +48,12 @@ def seed_checkin_scenario(env, scans_needed, *, participants=2000):
     from tracker.auth.models import Role, User
     from tracker.auth.operations import issue_token
     from tracker.campaigns.models import Campaign
+    from tracker.cards.tokens import make_token, new_code
     from tracker.core.time import utcnow
     from tracker.extensions import db
     from tracker.geo.models import Unit, UnitLevel
     from tracker.participants.models import Gender, Participant
     from tracker.participants.names import fold_name
-    from tracker.participants.tokens import make_token, new_code
     from tracker.trainings.models import Training
 
     app = make_app(env)
@@ -111,9 +110,20 @@ def serve(command, env, cwd):
         process.wait(timeout=30)
 
 
-def load_test(port, headers, scans, concurrency):
-    """Send ``scans`` with ``concurrency`` keep-alive clients; return timings and statuses."""
-    queue = list(reversed(scans))
+def checkin_request(scan):
+    """The single check-in request of a ``(training_id, body)`` scan."""
+    training_id, body = scan
+    return f"/api/v1/trainings/{training_id}/checkins", body
+
+
+def sync_request(batch):
+    """The sync request of a list of ``(training_id, body)`` scans."""
+    return "/api/v1/checkins/sync", {"scans": [dict(body, training_id=training_id) for training_id, body in batch]}
+
+
+def load_test(port, headers, scans, concurrency, request=checkin_request):
+    """POST ``request(item)`` for each of ``scans`` with ``concurrency`` keep-alive clients; return timings and statuses."""
+    queue = [request(item) for item in reversed(scans)]
     lock = threading.Lock()
     latencies, statuses = [], {}
 
@@ -123,10 +133,10 @@ def load_test(port, headers, scans, concurrency):
             with lock:
                 if not queue:
                     break
-                training_id, body = queue.pop()
+                path, body = queue.pop()
             payload = json.dumps(body)
             started = time.perf_counter()
-            connection.request("POST", f"/api/v1/trainings/{training_id}/checkins", payload, headers)
+            connection.request("POST", path, payload, headers)
             response = connection.getresponse()
             response.read()
             elapsed = time.perf_counter() - started
@@ -147,26 +157,3 @@ def load_test(port, headers, scans, concurrency):
 
 def percentile(values, fraction):
     return values[min(len(values) - 1, int(fraction * len(values)))]
-
-
-def summarise(rounds, database_url, args):
-    """Print each round and the tracker's figures as ratios of the bare endpoint's."""
-    print(f"database: {database_url.split(':')[0]}  concurrency: {args.concurrency}  "
-          f"gunicorn: {args.workers} workers × {args.threads} threads (gthread)  scans per round: {args.requests}")
-    print(f"{'app':8} {'round':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses")
-    for name, results in rounds.items():
-        for number, result in enumerate(results, start=1):
-            lat = result["latencies"]
-            print(f"{name:8} {number:>5} {result['throughput']:>8.0f} {percentile(lat, 0.5) * 1000:>8.1f} "
-                  f"{percentile(lat, 0.99) * 1000:>8.1f}  {result['statuses']}")
-    bare = statistics.median(result["throughput"] for result in rounds["bare"])
-    tracker = statistics.median(result["throughput"] for result in rounds["tracker"])
-    p99 = max(percentile(result["latencies"], 0.99) for result in rounds["tracker"]) * 1000
-    ratio = tracker / bare
-    print(f"check-in throughput = {ratio:.0%} of the bare endpoint (target ≥ 50 %: "
-          f"{'met' if ratio >= 0.5 else 'NOT met'}); worst p99 {p99:.1f} ms (target ≤ 50 ms: "
-          f"{'met' if p99 <= 50 else 'NOT met'})")
-    failed = [result["statuses"] for result in rounds["tracker"] if set(result["statuses"]) - {200, 201}]
-    if failed:
-        print(f"INVALID RUN: the tracker answered errors {failed}; the figures above do not count")
-    print(f"measured {datetime.now():%Y-%m-%d %H:%M}")
