@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.ext.compiler
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 from tracker.core.time import day_bounds, epoch_day, fixed_utc_offset
@@ -15,6 +16,19 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: The dialects' own INSERT, which has ``on_conflict_do_nothing`` / ``on_conflict_do_update``.
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def dialect_insert(executor, target):
+    """Return an ``INSERT`` of ``target`` (a model or table) in the dialect of ``executor``'s database.
+
+    ``executor``: a session or a connection.
+    """
+    dialect = executor.get_bind().dialect if hasattr(executor, "get_bind") else executor.dialect
+    return _INSERTS[dialect.name](target)
 
 
 class UTCDateTime(sa.types.TypeDecorator):

@@ -11,9 +11,9 @@ import socket
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tracker.core.db import dialect_insert
 from tracker.core.time import utcnow
 from tracker.extensions import db
 
@@ -58,8 +58,7 @@ def acquire(name, holder, ttl, *, now=None):
 
 def _insert_missing(connection, name):
     """An INSERT of a free lease row that does nothing when the row exists (or is inserted concurrently)."""
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    return insert(Lease.__table__).values(name=name).on_conflict_do_nothing(index_elements=["name"])
+    return dialect_insert(connection, Lease.__table__).values(name=name).on_conflict_do_nothing(index_elements=["name"])
 
 
 def release(name, holder):

@@ -15,10 +15,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.auth.access import ensure_can, scope_filter
 from tracker.campaigns.queries import campaign_today
+from tracker.core.db import dialect_insert
 from tracker.core.errors import Conflict, NotFound
 from tracker.core.time import utcnow
 from tracker.digests.mail_message import build_message
@@ -63,9 +63,7 @@ def queue_digest_emails(digests, *, now=None):
 
 
 def _insert_new(rows):
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(DigestEmail.__table__).values(rows).on_conflict_do_nothing(
+    stmt = dialect_insert(db.session, DigestEmail.__table__).values(rows).on_conflict_do_nothing(
         index_elements=["digest_id", "recipient_id"]).returning(DigestEmail.__table__.c.id)
     return len(db.session.execute(stmt).all())
 

@@ -13,17 +13,16 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.queries import campaign_today
+from tracker.core.db import dialect_insert
 from tracker.core.time import utcnow
 from tracker.digests.figures import build_payload_at
 from tracker.digests.models import ProgressSnapshot
 from tracker.extensions import db
 from tracker.geo.models import UnitLevel
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 #: A refresh waits at least this many times as long as the last computation took.
 SLOW_FACTOR = 10
 
@@ -60,7 +59,7 @@ def refresh_snapshot(campaign, unit, *, now=None):
     payload = build_payload_at(campaign, unit, now)
     values = {"campaign_id": campaign.id, "unit_id": unit.id, "as_of": now, "payload": payload,
               "duration_ms": int((time.perf_counter() - started) * 1000)}
-    insert = _INSERTS[db.session.get_bind().dialect.name](ProgressSnapshot).values(values)
+    insert = dialect_insert(db.session, ProgressSnapshot).values(values)
     # Two readers refreshing at once both write; the later instant wins, never an older one.
     db.session.execute(insert.on_conflict_do_update(
         index_elements=["campaign_id", "unit_id"],

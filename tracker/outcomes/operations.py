@@ -1,19 +1,16 @@
 """Writes to indicators, their targets and outcomes."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.auth.access import can, can_see, ensure_can
 from tracker.campaigns.operations import store_targets, targets_from_rate
+from tracker.core.db import dialect_insert
 from tracker.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tracker.core.time import utcnow
 from tracker.events import operations as events
 from tracker.extensions import db
 from tracker.outcomes.models import Indicator, IndicatorTarget, Outcome
 from tracker.outcomes.queries import indicators_for, indicators_named, used_keys
-
-#: ``INSERT … ON CONFLICT DO NOTHING`` by dialect: concurrent ticks of the same outcome store one row.
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def define_indicators(campaign, items, *, user):
@@ -87,7 +84,7 @@ def record_outcomes(participant, keys, *, campaign, user, checkin=None):
              "recorded_by_id": user.id if user is not None else None} for indicator in indicators]
     if not rows:
         return []
-    insert = _INSERTS[db.session.get_bind().dialect.name](Outcome)
+    insert = dialect_insert(db.session, Outcome)  # ON CONFLICT DO NOTHING: concurrent ticks store one row
     ids = db.session.scalars(
         insert.values(rows).on_conflict_do_nothing(index_elements=["participant_id", "indicator_id"])
         .returning(Outcome.id)
