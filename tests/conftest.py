@@ -22,6 +22,7 @@ from tracker.auth.models import Role, User
 from tracker.auth.operations import issue_token
 from tracker.campaigns.models import Campaign
 from tracker.campaigns.schemas import DEFAULT_TOPICS
+from tracker.cards.tokens import new_code
 from tracker.config import TestConfig
 from tracker.core.time import today, utcnow
 from tracker.events.models import Event
@@ -29,7 +30,6 @@ from tracker.extensions import db as _db
 from tracker.geo.models import Unit, UnitLevel
 from tracker.participants.models import Gender, Participant
 from tracker.participants.names import clean_name, fold_name
-from tracker.participants.tokens import new_code
 from tracker.trainings.models import Training, TrainingStatus
 
 PG_URL = os.environ.get("TRACKER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -99,6 +99,7 @@ def register_blueprints(app):
     from tracker.auth.enrolment_views import bp as enrolment_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.campaigns.views import bp as campaigns_bp
+    from tracker.cards.views import bp as cards_bp
     from tracker.checkins.held_views import bp as held_bp
     from tracker.checkins.scan_views import bp as scan_bp
     from tracker.checkins.views import bp as checkins_bp
@@ -111,7 +112,6 @@ def register_blueprints(app):
     from tracker.extensions import api, csrf
     from tracker.geo.views import bp as geo_bp
     from tracker.outcomes.views import bp as outcomes_bp
-    from tracker.participants.card_views import bp as cards_bp
     from tracker.participants.duplicate_views import bp as duplicates_bp
     from tracker.participants.privacy_views import bp as privacy_bp
     from tracker.participants.views import bp as participants_bp

@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 
+from tracker.cards.tokens import make_token
 from tracker.checkins.operations import check_in
 from tracker.outcomes.models import Indicator
-from tracker.participants.tokens import make_token
 
 ROLES = ["admin", "committee", "commune_committee", "coordinator", "other_coordinator", "volunteer"]
 SCANNED_AT = "2025-08-20T08:30:00+07:00"

@@ -6,9 +6,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.participants.card_support import decode_all, pdf_text, raster_page, raster_svg, read_pdf
+from tests.cards.card_support import decode_all, pdf_text, raster_page, raster_svg, read_pdf
+from tracker.cards.tokens import make_token
 from tracker.participants.models import Participant
-from tracker.participants.tokens import make_token
 
 
 @pytest.fixture

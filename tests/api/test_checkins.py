@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from PIL import Image
 
 from tests.checkins.scans import DURING, scan_body
+from tracker.cards.tokens import make_token
 from tracker.checkins.models import CheckIn
 from tracker.core.time import utcnow
 from tracker.participants.models import Participant
-from tracker.participants.tokens import make_token
 from tracker.trainings.models import TrainingStatus
 
 
@@ -152,7 +152,7 @@ def test_neither_qr_nor_code_is_named(users, api_as, dummy_training, dummy_parti
 def test_a_card_read_by_an_independent_decoder_checks_in(users, api_as, dummy_training, dummy_participant):
     import zxingcpp
 
-    from tracker.participants.cards import render_qr_png
+    from tracker.cards.render import render_qr_png
 
     png = render_qr_png(make_token(dummy_participant.code), box_size=4)
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))

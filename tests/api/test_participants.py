@@ -5,10 +5,10 @@ import unicodedata
 import pytest
 import sqlalchemy as sa
 
+from tracker.cards.tokens import make_token, read_token
 from tracker.events.models import Event
 from tracker.participants.models import Participant
 from tracker.participants.schemas import latest_birth_year
-from tracker.participants.tokens import make_token, read_token
 
 
 def _new(**change):

@@ -10,8 +10,8 @@ import zxingcpp
 from flask_babel import force_locale
 from PIL import Image
 
+from tests.cards.card_support import raster_svg
 from tests.checkins.scans import scan_body
-from tests.participants.card_support import raster_svg
 from tracker.auth.models import Enrolment, Role, User
 from tracker.auth.operations import issue_token
 from tracker.checkins.models import CheckIn

@@ -15,9 +15,9 @@ from playwright.sync_api import Error as PlaywrightError
 from tests.browser.conftest import SENDING, VIEWPORT, chromium_path, screenshot, sign_in
 from tests.browser.test_digest_pages import LONG_TITLE, OFFENDERS_JS
 from tracker.auth.models import ApiToken
+from tracker.cards.render import render_qr_png
+from tracker.cards.tokens import make_token
 from tracker.checkins.models import CheckIn, CheckInSource, Shown
-from tracker.participants.cards import render_qr_png
-from tracker.participants.tokens import make_token
 
 
 def write_y4m(path, image, frames=20):

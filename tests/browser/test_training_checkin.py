@@ -10,9 +10,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import VIEWPORT
 from tests.browser.test_digest_pages import OFFENDERS_JS
+from tracker.cards.tokens import make_token
 from tracker.checkins.models import CheckIn, CheckInSource
 from tracker.core.time import utcnow
-from tracker.participants.tokens import make_token
 
 #: Where the answer is and whether the box holds the cursor, as the person at the door sees it.
 SEEN_JS = """() => {

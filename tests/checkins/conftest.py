@@ -6,9 +6,9 @@ import pytest
 
 from tests.checkins.scans import scan_body
 from tests.conftest import ICT
+from tracker.cards.tokens import new_code
 from tracker.participants.models import Gender, Participant
 from tracker.participants.names import fold_name
-from tracker.participants.tokens import new_code
 
 
 def _item(training, participant, **change):

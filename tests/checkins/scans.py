@@ -3,7 +3,7 @@ import uuid
 from datetime import datetime
 
 from tests.conftest import ICT
-from tracker.participants.tokens import make_token
+from tracker.cards.tokens import make_token
 
 #: Half an hour into the dummy training (2025-08-20 08:00–10:00 +07:00).
 DURING = datetime(2025, 8, 20, 8, 30, tzinfo=ICT)

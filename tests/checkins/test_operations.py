@@ -6,13 +6,13 @@ import sqlalchemy as sa
 
 from tests.checkins.scans import DURING, new_scan
 from tests.conftest import ICT
+from tracker.cards.tokens import make_token
 from tracker.checkins import operations
 from tracker.checkins.models import CheckIn, CheckInSource
 from tracker.checkins.operations import ScanResult
 from tracker.core.errors import AppError, Conflict, Forbidden, InvalidInput
 from tracker.events.models import Event
 from tracker.outcomes.models import Indicator, Outcome
-from tracker.participants.tokens import make_token
 from tracker.trainings.models import TrainingStatus
 
 NOW = datetime(2025, 8, 20, 9, 0, tzinfo=ICT)

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from tracker.cards.tokens import make_token
 from tracker.checkins.models import CheckIn, CheckInSource
 from tracker.checkins.operations import check_in
 from tracker.core.time import utcnow
-from tracker.participants.tokens import make_token
 from tracker.trainings.models import TrainingStatus
 
 

@@ -28,11 +28,11 @@ import pytest
 
 from tests.conftest import ICT
 from tracker.campaigns.models import Campaign, Target
+from tracker.cards.tokens import new_code
 from tracker.checkins.models import CheckIn, CheckInSource
 from tracker.outcomes.models import Indicator, IndicatorTarget, Outcome
 from tracker.participants.models import Gender, Participant
 from tracker.participants.names import clean_name, fold_name
-from tracker.participants.tokens import new_code
 from tracker.trainings.models import Training, TrainingStatus
 
 

@@ -6,9 +6,9 @@ import pytest
 import zxingcpp
 from babel.dates import format_date
 
+from tests.cards.card_support import raster_svg
 from tests.checkins.scans import DURING, new_scan
 from tests.conftest import ICT
-from tests.participants.card_support import raster_svg
 from tracker.checkins.models import CheckInSource
 from tracker.checkins.operations import check_in, void_checkin
 from tracker.checkins.queries import roster

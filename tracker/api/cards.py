@@ -5,11 +5,11 @@ URLs carry ids and village codes only, never a name; every answer is marked not 
 from flask_login import current_user
 
 from tracker.api.common import protect
+from tracker.cards.printing import CardsArgsSchema, get_village_for_cards, send_private, village_cards_pdf
+from tracker.cards.render import render_qr_png, render_qr_svg
+from tracker.cards.tokens import make_token
 from tracker.core.args import Blueprint
-from tracker.participants.cards import render_qr_png, render_qr_svg
-from tracker.participants.printing import CardsArgsSchema, get_village_for_cards, send_private, village_cards_pdf
 from tracker.participants.queries import get_participant_for
-from tracker.participants.tokens import make_token
 
 bp = protect(Blueprint("api_cards", __name__, url_prefix="/api/v1/participants", description="QR cards"))
 

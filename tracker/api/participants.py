@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from tracker.api.common import protect
 from tracker.auth.access import ensure_can
+from tracker.cards.tokens import make_token
 from tracker.core.args import Blueprint
 from tracker.core.errors import AppError
 from tracker.core.pagination import next_url
@@ -20,7 +21,6 @@ from tracker.participants.schemas import (
     ParticipantSchema,
 )
 from tracker.participants.sheets import CSV_TYPES, XLSX_TYPE, read_csv, read_xlsx
-from tracker.participants.tokens import make_token
 
 bp = protect(Blueprint("api_participants", __name__, url_prefix="/api/v1/participants",
                        description="Participants"))

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth.enrolments import operations, queries
 from tracker.auth.enrolments.schemas import DEFAULT_ACCESS_DAYS, MAX_ACCESS_DAYS, EnrolmentCreateSchema, EnrolSchema
+from tracker.cards.render import render_qr_png, render_qr_svg
 from tracker.checkins.queries import count_held_by_volunteer
 from tracker.core.args import load
 from tracker.core.errors import AppError, NotFound
@@ -16,7 +17,6 @@ from tracker.core.time import utcnow
 from tracker.core.views import refused
 from tracker.digests.mail_message import external_url
 from tracker.extensions import db, limiter
-from tracker.participants.cards import render_qr_png, render_qr_svg
 
 bp = Blueprint("enrolment", __name__)
 

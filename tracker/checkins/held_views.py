@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth.access import ensure_can
+from tracker.cards.tokens import InvalidToken, normalise_code, read_token
 from tracker.checkins.held import accept_held, discard_held
 from tracker.checkins.models import HeldKind, HeldStatus
 from tracker.checkins.queries import get_held_for, held_scans_for, participants_by_code
@@ -17,7 +18,6 @@ from tracker.core.args import DropBlanks, Id, load
 from tracker.core.errors import AppError
 from tracker.core.views import flash_refusal
 from tracker.extensions import db
-from tracker.participants.tokens import InvalidToken, normalise_code, read_token
 
 bp = Blueprint("held", __name__)
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.auth.access import can, ensure_can, ensure_visible
+from tracker.cards.tokens import InvalidToken, normalise_code, read_token
 from tracker.checkins.models import CheckIn, CheckInSource
 from tracker.checkins.queries import active_checkin, checkin_by_scan_id, participant_by_code
 from tracker.core.errors import AppError, Conflict, Forbidden
@@ -23,7 +24,6 @@ from tracker.extensions import db
 from tracker.outcomes.operations import record_outcomes
 from tracker.participants.operations import register_participant
 from tracker.participants.queries import find_possible_duplicates
-from tracker.participants.tokens import InvalidToken, normalise_code, read_token
 from tracker.trainings.models import Training, TrainingStatus
 
 #: Check-in opens this long before a training starts …

@@ -3,13 +3,13 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from tracker.cards.tokens import make_token
 from tracker.checkins.models import CheckInSource, HeldKind, Shown
 from tracker.core.args import DropBlanks, Id
 from tracker.core.pagination import PageArgsSchema
 from tracker.core.time import UTC
 from tracker.participants.models import Gender
 from tracker.participants.schemas import ParticipantCreateSchema
-from tracker.participants.tokens import make_token
 
 #: The most scans one sync request may carry.
 MAX_SYNC_SCANS = 500

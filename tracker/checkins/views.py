@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from tracker.auth.access import can
+from tracker.cards.render import qr_svg_markup
 from tracker.checkins.exports import roster_sheet
 from tracker.checkins.operations import ScanResult, check_in, checkin_window, void_checkin
 from tracker.checkins.queries import get_checkin_for, get_training_for_scan
@@ -23,7 +24,6 @@ from tracker.core.time import local_date, utcnow
 from tracker.core.views import flash_refusal
 from tracker.digests.mail_message import external_url
 from tracker.extensions import db
-from tracker.participants.cards import qr_svg_markup
 
 bp = Blueprint("checkins", __name__)
 

@@ -3,6 +3,7 @@ import marshmallow as ma
 from flask_babel import gettext as _
 
 from tracker.auth.access import can_see, ensure_can
+from tracker.cards.tokens import new_code
 from tracker.core.errors import InvalidInput
 from tracker.core.time import utcnow
 from tracker.events import operations as events
@@ -13,7 +14,6 @@ from tracker.participants.models import Participant
 from tracker.participants.names import clean_name, fold_name
 from tracker.participants.queries import existing_codes, find_matching_people, find_possible_duplicates
 from tracker.participants.schemas import ParticipantRowSchema
-from tracker.participants.tokens import new_code
 
 #: Attempts at drawing an unused code (40 random bits: a clash is already rare).
 CODE_ATTEMPTS = 10

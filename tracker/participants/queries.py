@@ -4,13 +4,13 @@ from flask_babel import gettext as _
 
 from tracker.auth.access import can_see, ensure_can, ensure_visible, scope_filter
 from tracker.auth.models import User
+from tracker.cards.tokens import normalise_code
 from tracker.core.errors import NotFound
 from tracker.core.pagination import paginate
 from tracker.extensions import db
 from tracker.geo.models import Unit
 from tracker.participants.models import Participant
 from tracker.participants.names import fold_name
-from tracker.participants.tokens import normalise_code
 
 #: Chunk size for ``IN`` lists: well under every database's limit on bound parameters.
 CHUNK = 500

@@ -5,9 +5,8 @@ import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
 
-from tests.participants.card_support import decode_all, pdf_text, raster_page, raster_svg, read_pdf
-from tracker.events.models import Event
-from tracker.participants.cards import (
+from tests.cards.card_support import decode_all, pdf_text, raster_page, raster_svg, read_pdf
+from tracker.cards.render import (
     Card,
     build_cards_pdf,
     dark_runs,
@@ -16,8 +15,9 @@ from tracker.participants.cards import (
     render_qr_png,
     render_qr_svg,
 )
+from tracker.cards.tokens import make_token, new_code
+from tracker.events.models import Event
 from tracker.participants.models import Participant
-from tracker.participants.tokens import make_token, new_code
 
 NAMES = ["Nguyễn Thị Hoa", "H'Nga Niê Kdăm", "Trần Văn Đức", "Y Bhim Niê", "Lê Thị Ngọc Ánh", "Phạm Văn Dũng",
          "Đinh Thị Hường", "Vũ Văn Thắng", "Hoàng Thị Yến", "Ksor Y Đhăm", "Bùi Thị Ổi"]

@@ -1,6 +1,6 @@
 """Printing cards: which cards a village's (or a training's) sheet holds, the PDF of it, and recording the print.
 
-The HTML pages and the API share these; :mod:`tracker.participants.cards` does the drawing.
+The HTML pages and the API share these; :mod:`tracker.cards.render` does the drawing.
 """
 import marshmallow as ma
 import sqlalchemy as sa
@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from tracker.auth.access import ensure_can, scope_filter
 from tracker.campaigns.queries import current_campaign_for
+from tracker.cards.render import Card, build_cards_pdf
 from tracker.checkins.queries import checked_in_ids, find_training, people_checked_in
 from tracker.core.args import DropBlanks, Id
 from tracker.core.errors import InvalidInput, NotFound
@@ -17,7 +18,6 @@ from tracker.events.operations import record
 from tracker.extensions import db
 from tracker.geo.models import Unit, UnitLevel
 from tracker.geo.queries import get_unit
-from tracker.participants.cards import Card, build_cards_pdf
 from tracker.participants.models import Participant
 
 #: The name printed on cards when the user's area has no campaign yet.

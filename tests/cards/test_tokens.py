@@ -3,8 +3,8 @@ import re
 import pytest
 import qrcode
 
-from tracker.participants import tokens
-from tracker.participants.tokens import (
+from tracker.cards import tokens
+from tracker.cards.tokens import (
     CODE_ALPHABET,
     InvalidToken,
     make_token,

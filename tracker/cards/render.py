@@ -13,8 +13,8 @@ import qrcode.image.svg
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from tracker.cards.tokens import make_token
 from tracker.core.pdf import FONT, fit_text, new_pdf, wrap_text
-from tracker.participants.tokens import make_token
 
 #: White modules around the symbol, as the QR standard asks (scanners need them).
 QUIET_ZONE = 4

@@ -7,12 +7,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from tracker.auth.access import can, ensure_can
-from tracker.checkins.queries import people_checked_in
-from tracker.core.args import load
-from tracker.extensions import db
-from tracker.geo.queries import list_villages
-from tracker.participants.cards import Card, build_cards_pdf, qr_svg_markup
-from tracker.participants.printing import (
+from tracker.cards.printing import (
     CardsPrintedSchema,
     SheetArgsSchema,
     SheetPdfArgsSchema,
@@ -27,6 +22,11 @@ from tracker.participants.printing import (
     training_cards_pdf,
     village_cards_pdf,
 )
+from tracker.cards.render import Card, build_cards_pdf, qr_svg_markup
+from tracker.checkins.queries import people_checked_in
+from tracker.core.args import load
+from tracker.extensions import db
+from tracker.geo.queries import list_villages
 from tracker.participants.queries import get_participant_for
 
 bp = Blueprint("cards", __name__)
@@ -43,7 +43,7 @@ def _participant(participant_id):
 def participant_card(participant_id):
     """One person's card, ready to print."""
     participant = _participant(participant_id)
-    return render_template("participants/card.html", participant=participant, card=Card.of(participant),
+    return render_template("cards/card.html", participant=participant, card=Card.of(participant),
                            title=card_title(current_user), qr_svg=qr_svg_markup)
 
 
@@ -65,12 +65,12 @@ def card_sheet():
     if "training" in args:
         return _training_sheet(args["training"], pending=args["pending"])
     if "village" not in args:
-        return render_template("participants/cards.html", village=None, pending=args["pending"],
+        return render_template("cards/cards.html", village=None, pending=args["pending"],
                                village_options=_village_options())
     village = get_village_for_cards(current_user, args["village"])
     cards = [(person, Card.of(person)) for person in cards_to_print(village, pending=args["pending"])]
     return render_template(
-        "participants/cards.html", village=village, pending=args["pending"], cards=cards,
+        "cards/cards.html", village=village, pending=args["pending"], cards=cards,
         title=card_title(current_user), qr_svg=qr_svg_markup,
         may_mark=can(current_user, "participants.register"),
     )
