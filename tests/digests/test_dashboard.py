@@ -125,6 +125,13 @@ def test_the_live_figures_answer_304_until_they_change(app, client, login, users
     assert client.get("/dashboard/live?unit=66002").status_code == 404
 
 
+def test_the_live_figures_refuse_a_role_that_does_not_follow_progress(client, login, users, running):
+    login(users["volunteer"])
+    response = client.get("/dashboard/live?unit=66001", headers={"Accept": "application/json"})
+    assert response.status_code == 403
+    assert response.json["error"]["code"] == "forbidden"
+
+
 def test_a_day_before_the_campaign_starts(client, login, users, create_campaign):
     start = today(DEFAULT_TIMEZONE) + timedelta(days=3)
     create_campaign(start_date=start, deadline=start + timedelta(days=30))

@@ -67,8 +67,9 @@ def dashboard():
 @login_required
 def dashboard_live():
     """The dashboard's figures for its poller: rendered, with an ETag that changes when they do (else 304)."""
+    ensure_can(current_user, "progress.read")
     campaign = current_campaign_for(current_user)
-    if campaign is None or not can(current_user, "progress.read"):
+    if campaign is None:
         raise NotFound(_("There is no campaign for your area yet."))
     unit = dashboard_unit(current_user, campaign, load(DashboardArgsSchema(), location="query").get("unit"))
     snapshot = progress_now(campaign, unit)
