@@ -198,6 +198,8 @@ def test_the_sheet_pdf_from_the_browser(client, login, users, villagers):
     ("coordinator", "/participants/cards?village=6600101&pending=maybe", 422),
     ("volunteer", "/participants/cards?village=6600101", 403),
     ("volunteer", "/participants/cards", 403),
+    ("volunteer", "/participants/cards.pdf", 403),
+    ("commune_committee", "/participants/cards.pdf", 403),
     ("commune_committee", "/participants/cards.pdf?village=6600101", 403),
     ("admin", "/participants/cards?village=6600201", 200),
 ])

@@ -96,6 +96,7 @@ def _village_options():
 @login_required
 def card_sheet_pdf():
     """A village's (or a training's) card sheet as PDF, for printing without the browser's margins."""
+    ensure_can(current_user, "participants.read")
     args = load(SheetPdfArgsSchema(), "query")
     if "training" in args:
         training = get_training_for_cards(current_user, args["training"])
