@@ -10,7 +10,7 @@ from tracker.core.pagination import paginate
 from tracker.extensions import db
 from tracker.geo.models import Unit
 from tracker.participants.models import Participant
-from tracker.participants.names import fold_name
+from tracker.participants.names import clean_name, fold_name
 
 #: Chunk size for ``IN`` lists: well under every database's limit on bound parameters.
 CHUNK = 500
@@ -51,6 +51,17 @@ def find_possible_duplicates(search_name, birth_year, village, exclude_id=None):
     if exclude_id is not None:
         stmt = stmt.where(Participant.id != exclude_id)
     return db.session.scalars(stmt.order_by(Participant.id)).all()
+
+
+def likely_same_people(user, data):
+    """Return the stored people with the same folded name and birth year as a registration's ``data``.
+
+    Only in a village of ``user``'s area: the registration refuses any other, and nothing is said
+    about who lives there.
+    """
+    if not can_see(user, data["village"]):
+        return []
+    return find_possible_duplicates(fold_name(clean_name(data["full_name"])), data["birth_year"], data["village"])
 
 
 def find_matching_people(keys):

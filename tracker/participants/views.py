@@ -5,7 +5,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import can_see, ensure_can
+from tracker.auth.access import ensure_can
 from tracker.campaigns.queries import current_campaign_for
 from tracker.checkins.queries import attendance_of
 from tracker.core.args import load
@@ -21,11 +21,11 @@ from tracker.participants import operations
 from tracker.participants.ethnicities import ETHNIC_GROUPS
 from tracker.participants.exports import participants_sheet
 from tracker.participants.models import Gender
-from tracker.participants.names import clean_name, fold_name
 from tracker.participants.privacy import record_view
 from tracker.participants.queries import (
     find_possible_duplicates,
     get_participant_for,
+    likely_same_people,
     registrar_of,
     search_participants,
 )
@@ -134,7 +134,7 @@ def new_participant():
         form = request.form
         try:
             data = load(ParticipantFormSchema())
-            if not form.get("confirm_duplicate") and (likely := likely_same_people(data)):
+            if not form.get("confirm_duplicate") and (likely := likely_same_people(current_user, data)):
                 return _new_participant_page(form, {}, likely), 409
             participant, duplicates = operations.register_participant(data, user=current_user)
             db.session.commit()
@@ -156,13 +156,6 @@ def _new_participant_page(form, errors, likely=()):
         "participants/form.html", form=form, errors=errors, villages=list_villages(current_user.unit),
         genders=list(Gender), ethnic_groups=ETHNIC_GROUPS, latest_year=latest_birth_year(), min_age=MIN_AGE,
         likely=likely)
-
-
-def likely_same_people(data):
-    """Return the stored people with the same folded name and birth year in the chosen village (of the area)."""
-    if not can_see(current_user, data["village"]):
-        return []  # the registration refuses the village: nothing is said about who lives there
-    return find_possible_duplicates(fold_name(clean_name(data["full_name"])), data["birth_year"], data["village"])
 
 
 @bp.get("/participants/<int:participant_id>")
