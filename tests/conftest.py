@@ -4,6 +4,7 @@ PostgreSQL comes from ``TRACKER_TEST_PG_URL`` (default: the local server's ``tes
 used only to create and drop a database of this run's own). Without a reachable server the
 PostgreSQL half is skipped with the reason; under ``CI=true`` it fails instead.
 """
+import contextlib
 import os
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -319,6 +320,23 @@ def count_events(db):
             stmt = stmt.where(Event.type == type_)
         return db.session.scalar(stmt)
     return _count_events
+
+
+@pytest.fixture
+def statements(db):
+    """Return a context manager that collects the SQL statements the app sends inside it (a list)."""
+    @contextlib.contextmanager
+    def _statements():
+        sent = []
+
+        def remember(_conn, _cursor, statement, *_args):
+            sent.append(statement)
+        sa.event.listen(db.engine, "before_cursor_execute", remember)
+        try:
+            yield sent
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", remember)
+    return _statements
 
 
 # Participants --------------------------------------------------------------------------------

@@ -38,6 +38,19 @@ def test_a_scan_answers_checked_in_with_the_person(users, api_as, dummy_training
     assert dummy_training.status == TrainingStatus.held
 
 
+def test_a_check_in_at_a_held_training_sends_five_statements(users, api_as, dummy_training, create_participant,
+                                                              statements):
+    api = api_as(users["volunteer"])
+    api.post(f"/api/v1/trainings/{dummy_training.id}/checkins", json=scan_body(create_participant()))
+    url, body = f"/api/v1/trainings/{dummy_training.id}/checkins", scan_body(create_participant("Trần Văn Nam"))
+    with statements() as sent:
+        response = api.post(url, json=body)
+    assert response.status_code == 201 and response.json["participant"]["full_name"] == "Trần Văn Nam"
+    # The token with its user, the training, the person, the check-in (ON CONFLICT DO NOTHING), its event.
+    assert len(sent) == 5, sent
+    assert not any("SAVEPOINT" in statement.upper() for statement in sent)
+
+
 def test_a_second_scan_answers_already_checked_in(users, api_as, dummy_training, dummy_participant, db, count_events):
     api = api_as(users["volunteer"])
     api.post(_url(dummy_training), json=scan_body(dummy_participant))

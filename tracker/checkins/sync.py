@@ -1,40 +1,59 @@
 """Settling the scans a device kept while offline: each on its own, idempotent by ``scan_id``."""
+import contextlib
+
 import marshmallow as ma
 from flask_babel import gettext as _
 
 from tracker.auth.access import ensure_can
 from tracker.checkins.models import CheckInSource
-from tracker.checkins.operations import check_in
-from tracker.checkins.queries import find_training
+from tracker.checkins.operations import card_code, check_in
+from tracker.checkins.queries import find_training, participants_by_code
 from tracker.checkins.schemas import SyncScanSchema
 from tracker.core.args import flatten
 from tracker.core.errors import AppError, InvalidInput, NotFound
+from tracker.events import operations as events
 from tracker.extensions import db
 
 REFUSED = "refused"
 
 
 def sync_scans(items, *, user, now=None):
-    """Settle a batch of offline scans in the order they were made; return one result per item, as sent."""
+    """Settle a batch of offline scans in the order they were made; return one result per item, as sent.
+
+    The batch's people are read in one query and its events written together at the end
+    (``events.batched``); a scan that may refuse after writing (it ticks outcomes) gets a savepoint.
+    """
     ensure_can(user, "checkins.record")
-    scans = [_load(item) for item in items]
-    trainings = {}
+    schema = SyncScanSchema()
+    scans = [_load(schema, item) for item in items]
+    trainings, people = {}, participants_by_code(_codes(scans))
     results = [None] * len(items)
-    for index in sorted(range(len(items)), key=lambda index: _scan_order(scans[index])):
-        scan = scans[index]
-        if isinstance(scan, AppError):
-            results[index] = _refusal(_raw_scan_id(items[index]), scan)
-        else:
-            results[index] = _settle_one(scan, trainings, user=user, now=now)
+    with events.batched():
+        for index in sorted(range(len(items)), key=lambda index: _scan_order(scans[index])):
+            scan = scans[index]
+            if isinstance(scan, AppError):
+                results[index] = _refusal(_raw_scan_id(items[index]), scan)
+            else:
+                results[index] = _settle_one(scan, trainings, people, user=user, now=now)
     return results
 
 
-def _load(item):
+def _load(schema, item):
     """Return the scan ``item`` describes, or the error that refuses it."""
     try:
-        return SyncScanSchema().load(item)
+        return schema.load(item)
     except ma.ValidationError as error:
         return InvalidInput(_("Some fields are not valid."), fields=flatten(error.messages))
+
+
+def _codes(scans):
+    """The participant codes of the batch's well-formed cards and typed codes (the others are refused later)."""
+    codes = []
+    for scan in scans:
+        if not isinstance(scan, AppError):
+            with contextlib.suppress(AppError):
+                codes.append(card_code(scan))
+    return codes
 
 
 def _scan_order(scan):
@@ -44,13 +63,18 @@ def _scan_order(scan):
     return (1, scan["scanned_at"], str(scan["scan_id"]))
 
 
-def _settle_one(scan, trainings, *, user, now):
-    """Check one scan in inside its own savepoint; a refusal undoes only what this scan wrote."""
+def _settle_one(scan, trainings, people, *, user, now):
+    """Check one scan in; a refusal undoes only what this scan wrote.
+
+    Every rule is checked before anything is written, except the outcomes a scan ticks: only such
+    a scan needs a savepoint of its own.
+    """
     training = None
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested() if scan.get("outcomes") else contextlib.nullcontext():
             training = _training(scan["training_id"], trainings)
-            answer = check_in(training, scan, user=user, source=CheckInSource.sync, is_offline=True, now=now)
+            answer = check_in(training, scan, user=user, source=CheckInSource.sync, is_offline=True, now=now,
+                              people=people)
     except AppError as error:
         if training is not None:
             # The savepoint may have undone the training's flip to held; read it again when needed.

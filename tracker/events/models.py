@@ -31,9 +31,9 @@ class Event(db.Model):
     subject_type: Mapped[str] = mapped_column(sa.String(30))
     subject_id: Mapped[str] = mapped_column(sa.String(40))
     payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    #: PostgreSQL transaction id of the writer: the feed hides events of transactions still open,
-    #: so a reader paging by id never skips one that commits late.
-    txid: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: PostgreSQL transaction id of the writer (the column's default there, migration 0013): the feed
+    #: hides events of transactions still open, so a reader paging by id never skips one that commits late.
+    txid: Mapped[int | None] = mapped_column(sa.BigInteger, server_default=sa.FetchedValue())
 
     unit: Mapped[Unit | None] = relationship()
     actor = relationship("User")
