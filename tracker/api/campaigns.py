@@ -2,6 +2,7 @@
 from flask_login import current_user
 
 from tracker.api.common import protect
+from tracker.auth.access import SIGNED_IN, requires
 from tracker.campaigns import operations
 from tracker.campaigns.queries import (
     campaign_today,
@@ -25,6 +26,7 @@ bp = protect(Blueprint("api_campaigns", __name__, url_prefix="/api/v1/campaigns"
 
 
 @bp.get("")
+@requires(SIGNED_IN)
 @bp.response(200, CampaignListSchema)
 def list_campaigns():
     """List the campaigns of your province, newest first."""
@@ -32,6 +34,7 @@ def list_campaigns():
 
 
 @bp.post("")
+@requires("campaigns.manage")
 @bp.arguments(CampaignCreateSchema)
 @bp.response(201, CampaignSchema)
 def create_campaign(data):
@@ -42,6 +45,7 @@ def create_campaign(data):
 
 
 @bp.get("/<int:campaign_id>")
+@requires(SIGNED_IN)
 @bp.response(200, CampaignSchema)
 def get_campaign(campaign_id):
     """Show a campaign."""
@@ -49,6 +53,7 @@ def get_campaign(campaign_id):
 
 
 @bp.patch("/<int:campaign_id>")
+@requires("campaigns.manage")
 @bp.arguments(CampaignUpdateSchema)
 @bp.response(200, CampaignSchema)
 def update_campaign(data, campaign_id):
@@ -59,6 +64,7 @@ def update_campaign(data, campaign_id):
 
 
 @bp.put("/<int:campaign_id>/targets")
+@requires("campaigns.manage")
 @bp.arguments(TargetsUpdateSchema)
 @bp.response(200, CampaignSchema)
 def set_targets(data, campaign_id):
@@ -69,6 +75,7 @@ def set_targets(data, campaign_id):
 
 
 @bp.get("/<int:campaign_id>/countdown")
+@requires(SIGNED_IN)
 @bp.arguments(CountdownArgsSchema, location="query")
 @bp.response(200, CountdownSchema)
 def get_countdown(args, campaign_id):

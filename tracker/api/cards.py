@@ -5,6 +5,7 @@ URLs carry ids and village codes only, never a name; every answer is marked not 
 from flask_login import current_user
 
 from tracker.api.common import protect
+from tracker.auth.access import requires
 from tracker.cards.printing import CardsArgsSchema, get_village_for_cards, send_private, village_cards_pdf
 from tracker.cards.render import render_qr_png, render_qr_svg
 from tracker.cards.tokens import make_token
@@ -22,6 +23,7 @@ def _token(participant_id):
 
 
 @bp.get("/<int:participant_id>/qr.png")
+@requires("participants.read")
 @bp.response(200, BINARY, content_type="image/png", description="The card's QR symbol, error correction M.")
 @bp.alt_response(403, description="Your role may not print cards.")
 @bp.alt_response(404, description="No such participant in your area.")
@@ -31,6 +33,7 @@ def get_qr_png(participant_id):
 
 
 @bp.get("/<int:participant_id>/qr.svg")
+@requires("participants.read")
 @bp.response(200, BINARY, content_type="image/svg+xml", description="The card's QR symbol, error correction M.")
 @bp.alt_response(403, description="Your role may not print cards.")
 @bp.alt_response(404, description="No such participant in your area.")
@@ -40,6 +43,7 @@ def get_qr_svg(participant_id):
 
 
 @bp.get("/cards.pdf")
+@requires("participants.read")
 @bp.arguments(CardsArgsSchema, location="query")
 @bp.response(200, BINARY, content_type="application/pdf",
              description="A4 pages of 2 × 5 cards (name, village, commune, code, QR).")

@@ -2,6 +2,7 @@
 from flask_login import current_user
 
 from tracker.api.common import protect
+from tracker.auth.access import requires
 from tracker.checkins import operations
 from tracker.checkins.queries import get_checkin_for, get_training_for_scan, page_checkins
 from tracker.checkins.schemas import (
@@ -25,6 +26,7 @@ bp = protect(Blueprint("api_checkins", __name__, url_prefix="/api/v1", descripti
 
 
 @bp.post("/trainings/<int:training_id>/checkins")
+@requires("checkins.record")
 @bp.arguments(CheckInCreateSchema)
 @bp.response(201, ScanAnswerSchema, description="Checked in (also when the same scan_id is sent again)")
 @bp.alt_response(200, schema=ScanAnswerSchema, description="Already checked in: nothing new is stored")
@@ -38,6 +40,7 @@ def create_checkin(data, training_id):
 
 
 @bp.get("/trainings/<int:training_id>/checkins")
+@requires("checkins.read")
 @bp.arguments(CheckInListArgsSchema, location="query")
 @bp.response(200, CheckInListSchema)
 def list_checkins(args, training_id):
@@ -48,6 +51,7 @@ def list_checkins(args, training_id):
 
 
 @bp.post("/trainings/<int:training_id>/walk-ins")
+@requires("checkins.record")
 @bp.arguments(WalkInCreateSchema)
 @bp.response(201, WalkInSchema)
 def create_walk_in(data, training_id):
@@ -59,6 +63,7 @@ def create_walk_in(data, training_id):
 
 
 @bp.post("/checkins/<int:checkin_id>/void")
+@requires("checkins.undo_own")
 @bp.arguments(VoidSchema)
 @bp.response(200, CheckInSchema)
 def void_checkin(data, checkin_id):
@@ -70,6 +75,7 @@ def void_checkin(data, checkin_id):
 
 
 @bp.post("/checkins/sync")
+@requires("checkins.record")
 @bp.arguments(SyncSchema)
 @bp.response(200, SyncAnswerSchema)
 def sync_checkins(data):

@@ -2,6 +2,7 @@
 from flask_login import current_user
 
 from tracker.api.common import protect
+from tracker.auth.access import requires
 from tracker.campaigns.queries import get_campaign_for
 from tracker.core.args import Blueprint
 from tracker.digests import operations
@@ -33,6 +34,7 @@ def _stored_digest(args, path, campaign_id):
 
 
 @bp.get("/<int:campaign_id>/digests/<date>")
+@requires("digests.read")
 @bp.arguments(DigestArgsSchema, location="query")
 @bp.arguments(DigestPathSchema, location="path")
 @bp.response(200, DigestSchema)
@@ -44,6 +46,7 @@ def get_digest(args, path, campaign_id, date):
 
 
 @bp.get("/<int:campaign_id>/digests/<date>.csv")
+@requires("digests.read")
 @bp.arguments(DigestArgsSchema, location="query")
 @bp.arguments(DigestPathSchema, location="path")
 @bp.response(200, {"type": "string"}, content_type=CSV_TYPE,
@@ -56,6 +59,7 @@ def get_digest_csv(args, path, campaign_id, date):
 
 
 @bp.get("/<int:campaign_id>/digests/<date>.xlsx")
+@requires("digests.read")
 @bp.arguments(DigestArgsSchema, location="query")
 @bp.arguments(DigestPathSchema, location="path")
 @bp.response(200, BINARY, content_type=XLSX_TYPE,
@@ -68,6 +72,7 @@ def get_digest_xlsx(args, path, campaign_id, date):
 
 
 @bp.post("/<int:campaign_id>/digests/<date>/compile")
+@requires("digests.compile")
 @bp.arguments(DigestArgsSchema, location="query")
 @bp.arguments(DigestPathSchema, location="path")
 @bp.response(200, DigestSchema)
@@ -83,6 +88,7 @@ def compile_digest(args, path, campaign_id, date):
 
 
 @bp.get("/<int:campaign_id>/progress")
+@requires("progress.read")
 @bp.arguments(ProgressNowArgsSchema, location="query")
 @bp.response(200, ProgressSchema)
 @bp.alt_response(403, description="Your role may not read progress.")

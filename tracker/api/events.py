@@ -3,6 +3,7 @@ from flask import request, url_for
 from flask_login import current_user
 
 from tracker.api.common import protect
+from tracker.auth.access import requires
 from tracker.core.args import Blueprint
 from tracker.events.queries import page_events
 from tracker.events.schemas import EventListArgsSchema, EventListSchema
@@ -11,6 +12,7 @@ bp = protect(Blueprint("api_events", __name__, url_prefix="/api/v1/events", desc
 
 
 @bp.get("")
+@requires("events.read")
 @bp.arguments(EventListArgsSchema, location="query")
 @bp.response(200, EventListSchema)
 def list_events(args):

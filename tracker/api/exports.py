@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.api.common import protect
-from tracker.auth.access import ensure_can, ensure_visible
+from tracker.auth.access import ensure_can, ensure_visible, requires
 from tracker.campaigns.queries import campaign_today, current_campaign_for, get_campaign_for
 from tracker.checkins.exports import roster_sheet, unit_checkins_sheet
 from tracker.checkins.queries import get_training_for_scan
@@ -32,13 +32,15 @@ _BODIES = (("csv", CSV_TYPE, {"type": "string"}, "UTF-8 with a BOM; text that co
 
 
 def exported(path, query_schema=None):
-    """Register ``path.csv`` and ``path.xlsx``, answered by the decorated ``(sheet, file name)`` function."""
+    """Register ``path.csv`` and ``path.xlsx``, answered by the decorated ``(sheet, file name)`` function
+    (which declares its capabilities with ``@requires`` under this decorator)."""
     def register(make):
         for extension, content_type, body, description in _BODIES:
             def view(*args, _extension=extension, **kwargs):
                 sheet, name = make(*args, **kwargs)
                 return sheet_response(sheet, _extension, name)
             view.__name__, view.__doc__ = f"{make.__name__}_{extension}", make.__doc__
+            view.required_capabilities = make.required_capabilities
             view = bp.response(200, body, content_type=content_type, description=description)(view)
             view = bp.alt_response(403, description="Your role may not read this list.")(view)
             view = bp.alt_response(404, description="Not in your area.")(view)
@@ -50,6 +52,7 @@ def exported(path, query_schema=None):
 
 
 @exported("/participants", ParticipantListArgsSchema)
+@requires("participants.read")
 def export_participants(args):
     """The people ``GET /api/v1/participants`` finds for the same ``q`` and ``village``, every page at once."""
     campaign = current_campaign_for(current_user)
@@ -59,6 +62,7 @@ def export_participants(args):
 
 
 @exported("/trainings", TrainingListArgsSchema)
+@requires("trainings.read")
 def export_trainings(args):
     """The trainings ``GET /api/v1/trainings`` lists for the same filters, with their check-ins counted."""
     ensure_can(current_user, "trainings.read")
@@ -71,6 +75,7 @@ def export_trainings(args):
 
 
 @exported("/trainings/<int:training_id>/checkins")
+@requires("checkins.read")
 def export_roster(training_id):
     """A training's check-ins in scan order, voided ones marked, as its page's roster shows them."""
     training = get_training_for_scan(current_user, training_id, capability="checkins.read")
@@ -79,6 +84,7 @@ def export_roster(training_id):
 
 
 @exported("/units/<code>/checkins", UnitCheckinsArgsSchema)
+@requires("progress.read", "checkins.read")
 def export_unit_checkins(args, code):
     """Every check-in at the campaign's trainings held in the unit (default: your current campaign)."""
     ensure_can(current_user, "progress.read")
@@ -89,6 +95,7 @@ def export_unit_checkins(args, code):
 
 
 @exported("/units/<code>/progress", ProgressArgsSchema)
+@requires("progress.read")
 def export_progress(args, code):
     """The units under the unit: target, reached, percent, rank — the digest dated ``date`` + 1 (default today so far)."""
     ensure_can(current_user, "progress.read")

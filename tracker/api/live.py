@@ -7,6 +7,7 @@ import marshmallow as ma
 from flask_login import current_user
 
 from tracker.api.common import protect
+from tracker.auth.access import requires
 from tracker.checkins.live import is_unchanged, live_count, live_etag, live_response, not_modified, visible_etag
 from tracker.core.args import Blueprint
 from tracker.trainings.queries import get_training_for
@@ -24,6 +25,7 @@ class LiveCountSchema(ma.Schema):
 
 
 @bp.get("/trainings/<int:training_id>/count")
+@requires("trainings.read")
 @bp.response(200, LiveCountSchema)
 @bp.alt_response(304, description="Nothing changed since the ETag sent in If-None-Match (no body)")
 def get_count(training_id):

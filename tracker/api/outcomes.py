@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.api.common import protect
-from tracker.auth.access import ensure_can, ensure_visible
+from tracker.auth.access import SIGNED_IN, ensure_can, ensure_visible, requires
 from tracker.campaigns.queries import get_campaign_for
 from tracker.campaigns.schemas import TargetsUpdateSchema
 from tracker.core.args import Blueprint
@@ -33,6 +33,7 @@ bp = protect(Blueprint("api_outcomes", __name__, url_prefix="/api/v1", descripti
 
 
 @bp.get("/campaigns/<int:campaign_id>/indicators")
+@requires(SIGNED_IN)
 @bp.response(200, IndicatorListSchema)
 def list_indicators(campaign_id):
     """List the campaign's indicators in display order, with the targets in your area."""
@@ -41,6 +42,7 @@ def list_indicators(campaign_id):
 
 
 @bp.put("/campaigns/<int:campaign_id>/indicators")
+@requires("outcomes.manage")
 @bp.arguments(IndicatorsUpdateSchema)
 @bp.response(200, IndicatorListSchema)
 def define_indicators(data, campaign_id):
@@ -52,6 +54,7 @@ def define_indicators(data, campaign_id):
 
 
 @bp.put("/campaigns/<int:campaign_id>/indicators/<key>/targets")
+@requires("outcomes.manage")
 @bp.arguments(TargetsUpdateSchema)
 @bp.response(200, IndicatorListSchema)
 def set_indicator_targets(data, campaign_id, key):
@@ -64,6 +67,7 @@ def set_indicator_targets(data, campaign_id, key):
 
 
 @bp.get("/campaigns/<int:campaign_id>/indicators/progress")
+@requires("progress.read")
 @bp.arguments(IndicatorProgressArgsSchema, location="query")
 @bp.response(200, IndicatorProgressSchema)
 def indicator_progress(args, campaign_id):
@@ -78,6 +82,7 @@ def indicator_progress(args, campaign_id):
 
 
 @bp.post("/participants/<int:participant_id>/outcomes")
+@requires("outcomes.record")
 @bp.arguments(OutcomesRecordSchema)
 @bp.response(200, OutcomesRecordedSchema)
 def record_outcomes(data, participant_id):
@@ -90,6 +95,7 @@ def record_outcomes(data, participant_id):
 
 
 @bp.post("/participants/<int:participant_id>/outcomes/undo")
+@requires("outcomes.record")
 @bp.arguments(OutcomesRecordSchema)
 @bp.response(200, OutcomesUndoneSchema)
 def undo_outcomes(data, participant_id):
@@ -102,6 +108,7 @@ def undo_outcomes(data, participant_id):
 
 
 @bp.get("/participants/<int:participant_id>/outcomes")
+@requires("outcomes.record")
 @bp.response(200, OutcomeListSchema)
 def list_outcomes(participant_id):
     """List the outcomes a participant reached, with when they were recorded."""

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.api.common import protect
-from tracker.auth.access import ensure_can
+from tracker.auth.access import ensure_can, requires
 from tracker.cards.tokens import make_token
 from tracker.core.args import Blueprint
 from tracker.core.errors import AppError
@@ -32,6 +32,7 @@ _SHEET_BODY = {"required": True, "content": {
 
 
 @bp.post("")
+@requires("participants.register")
 @bp.arguments(ParticipantCreateSchema)
 @bp.response(201, ParticipantRegistrationSchema)
 def register_participant(data):
@@ -43,6 +44,7 @@ def register_participant(data):
 
 
 @bp.get("")
+@requires("participants.read")
 @bp.arguments(ParticipantListArgsSchema, location="query")
 @bp.response(200, ParticipantListSchema)
 def list_participants(args):
@@ -53,6 +55,7 @@ def list_participants(args):
 
 
 @bp.get("/<int:participant_id>")
+@requires("participants.read")
 @bp.response(200, ParticipantSchema)
 def get_participant(participant_id):
     """Show a participant."""
@@ -60,6 +63,7 @@ def get_participant(participant_id):
 
 
 @bp.post("/import")
+@requires("participants.register")
 @bp.doc(requestBody=_SHEET_BODY)
 @bp.response(200, ParticipantImportSchema)
 def import_participants():

@@ -13,6 +13,7 @@ from flask import current_app, request
 from flask_login import current_user
 
 from tracker.api.common import protect
+from tracker.auth.access import requires
 from tracker.checkins.queries import get_training_for_scan
 from tracker.checkins.scan_queries import checked_in_codes, commune_people
 from tracker.core.args import Blueprint
@@ -30,6 +31,7 @@ class RosterSchema(ma.Schema):
 
 
 @bp.get("/trainings/<int:training_id>/roster")
+@requires("checkins.record")
 @bp.response(200, RosterSchema)
 @bp.alt_response(304, description="Nothing changed since the ETag sent in If-None-Match")
 def get_roster(training_id):

@@ -2,6 +2,7 @@
 from flask_login import current_user
 
 from tracker.api.common import protect
+from tracker.auth.access import requires
 from tracker.campaigns.queries import get_campaign_for
 from tracker.core.args import Blueprint
 from tracker.core.pagination import next_url
@@ -21,6 +22,7 @@ bp = protect(Blueprint("api_trainings", __name__, url_prefix="/api/v1/trainings"
 
 
 @bp.post("")
+@requires("trainings.manage")
 @bp.arguments(TrainingCreateSchema)
 @bp.response(201, TrainingSchema)
 def create_training(data):
@@ -31,6 +33,7 @@ def create_training(data):
 
 
 @bp.get("")
+@requires("trainings.read")
 @bp.arguments(TrainingListArgsSchema, location="query")
 @bp.response(200, TrainingListSchema)
 def list_trainings(args):
@@ -44,6 +47,7 @@ def list_trainings(args):
 
 
 @bp.get("/<int:training_id>")
+@requires("trainings.read")
 @bp.response(200, TrainingSchema)
 def get_training(training_id):
     """Show a training."""
@@ -51,6 +55,7 @@ def get_training(training_id):
 
 
 @bp.patch("/<int:training_id>")
+@requires("trainings.manage")
 @bp.arguments(TrainingUpdateSchema)
 @bp.response(200, TrainingSchema)
 def update_training(data, training_id):
@@ -61,6 +66,7 @@ def update_training(data, training_id):
 
 
 @bp.post("/<int:training_id>/cancel")
+@requires("trainings.manage")
 @bp.arguments(TrainingCancelSchema)
 @bp.response(200, TrainingSchema)
 def cancel_training(data, training_id):

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.api.common import protect
-from tracker.auth.access import ensure_can, ensure_visible, scope_filter
+from tracker.auth.access import SIGNED_IN, ensure_can, ensure_visible, requires, scope_filter
 from tracker.core.args import Blueprint
 from tracker.core.errors import AppError
 from tracker.extensions import db
@@ -20,6 +20,7 @@ CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 
 
 @bp.get("")
+@requires(SIGNED_IN)
 @bp.arguments(UnitListArgsSchema, location="query")
 @bp.response(200, UnitListSchema)
 def list_units(args):
@@ -38,6 +39,7 @@ def list_units(args):
 
 
 @bp.post("/import")
+@requires("units.import")
 @bp.doc(requestBody={"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}})
 @bp.response(200, ImportResultSchema)
 def import_units():

@@ -2,6 +2,7 @@
 from flask_login import current_user
 
 from tracker.api.common import protect
+from tracker.auth.access import requires
 from tracker.core.args import Blueprint
 from tracker.core.pagination import next_url, paginate
 from tracker.events.webhooks import operations
@@ -27,6 +28,7 @@ bp = protect(Blueprint("api_webhooks", __name__, url_prefix="/api/v1/webhooks", 
 
 
 @bp.get("")
+@requires("webhooks.manage")
 @bp.response(200, WebhookListSchema)
 def list_webhooks():
     """List the webhook subscriptions of your area (their secrets are never shown again)."""
@@ -34,6 +36,7 @@ def list_webhooks():
 
 
 @bp.post("")
+@requires("webhooks.manage")
 @bp.arguments(WebhookCreateSchema)
 @bp.response(201, WebhookCreatedSchema)
 def create_webhook(data):
@@ -44,6 +47,7 @@ def create_webhook(data):
 
 
 @bp.get("/<int:subscription_id>")
+@requires("webhooks.manage")
 @bp.response(200, WebhookSchema)
 def get_webhook(subscription_id):
     """Show a subscription."""
@@ -51,6 +55,7 @@ def get_webhook(subscription_id):
 
 
 @bp.post("/<int:subscription_id>/disable")
+@requires("webhooks.manage")
 @bp.response(200, WebhookSchema)
 def disable_webhook(subscription_id):
     """Stop delivering to a subscription."""
@@ -61,6 +66,7 @@ def disable_webhook(subscription_id):
 
 
 @bp.post("/<int:subscription_id>/enable")
+@requires("webhooks.manage")
 @bp.response(200, WebhookSchema)
 def enable_webhook(subscription_id):
     """Deliver to a subscription again, from where it stopped."""
@@ -71,6 +77,7 @@ def enable_webhook(subscription_id):
 
 
 @bp.get("/<int:subscription_id>/deliveries")
+@requires("webhooks.manage")
 @bp.arguments(DeliveryListArgsSchema, location="query")
 @bp.response(200, DeliveryListSchema)
 def list_deliveries(args, subscription_id):
@@ -82,6 +89,7 @@ def list_deliveries(args, subscription_id):
 
 
 @bp.post("/<int:subscription_id>/deliveries/<int:delivery_id>/send-again")
+@requires("webhooks.manage")
 @bp.response(200, DeliverySchema)
 def send_delivery_again(subscription_id, delivery_id):
     """Send a delivery again at once (same ``webhook-id``), before the later events still waiting."""

@@ -49,6 +49,39 @@ GRANTABLE_ROLES = {
 }
 
 
+#: Declared by a view any signed-in user may open, whatever their role (its answer may still depend on it).
+SIGNED_IN = "signed_in"
+
+
+def requires(*capabilities, **by_method):
+    """Declare the capabilities a view needs (all of them), or ``SIGNED_IN``; ``by_method`` names others
+    for one method: ``@requires("progress.read", POST="campaigns.manage")``.
+
+    Only a declaration: the view and its operations check the capability where they know the unit
+    (404 out of scope first, then 403). tests/auth/test_url_map_matrix.py reads it to check every
+    route against the table above, and fails on a route that declares nothing.
+    """
+    declared = {"*": capabilities} | {method.upper(): (names,) if isinstance(names, str) else tuple(names)
+                                      for method, names in by_method.items()}
+    unknown = {name for names in declared.values() for name in names
+               if name != SIGNED_IN and name not in CAPABILITIES}
+    if unknown or not all(declared.values()):
+        raise ValueError(f"Unknown or no capability: {sorted(unknown)}")
+
+    def declare(view):
+        view.required_capabilities = declared
+        return view
+    return declare
+
+
+def required_capabilities(view, method):
+    """Return what ``view`` declared for ``method`` (capabilities, or ``(SIGNED_IN,)``), or None."""
+    while getattr(view, "required_capabilities", None) is None and hasattr(view, "__wrapped__"):
+        view = view.__wrapped__
+    declared = getattr(view, "required_capabilities", None)
+    return None if declared is None else declared.get(method.upper(), declared["*"])
+
+
 def grantable_roles(user):
     """Return the roles ``user`` may give to new accounts (and manage accounts of)."""
     return GRANTABLE_ROLES.get(user.role, ())

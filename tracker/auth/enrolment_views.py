@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, flash, make_response, redirect, render
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from tracker.auth.access import requires
 from tracker.auth.enrolments import operations, queries
 from tracker.auth.enrolments.schemas import DEFAULT_ACCESS_DAYS, MAX_ACCESS_DAYS, EnrolmentCreateSchema, EnrolSchema
 from tracker.cards.render import render_qr_png, render_qr_svg
@@ -54,6 +55,7 @@ def _no_store(response):
 
 
 @bp.get("/enrolments")
+@requires("users.enroll")
 @login_required
 def enrolments():
     """The coordinator's page: open a link, see the latest links and who enrolled."""
@@ -71,6 +73,7 @@ def _enrolments_page(form, errors):
 
 
 @bp.post("/enrolments")
+@requires("users.enroll")
 @login_required
 def open_enrolment():
     """Open a new link and show its QR code."""
@@ -86,6 +89,7 @@ def open_enrolment():
 
 
 @bp.get("/enrolments/<int:enrolment_id>")
+@requires("users.enroll")
 @login_required
 def enrolment_page(enrolment_id):
     """One link: its QR code (in the browser that opened it) and the volunteers who used it."""
@@ -100,6 +104,7 @@ def enrolment_page(enrolment_id):
 
 
 @bp.get("/enrolments/<int:enrolment_id>/qr.<any(png, svg):kind>")
+@requires("users.enroll")
 @login_required
 def enrolment_qr(enrolment_id, kind):
     """The link's QR code as an image, for the browser that opened the link."""
@@ -113,6 +118,7 @@ def enrolment_qr(enrolment_id, kind):
 
 
 @bp.post("/enrolments/<int:enrolment_id>/close")
+@requires("users.enroll")
 @login_required
 def close_enrolment(enrolment_id):
     """Close a link: nobody else can enrol through it; who enrolled keeps scanning."""
@@ -125,6 +131,7 @@ def close_enrolment(enrolment_id):
 
 
 @bp.post("/enrolments/volunteers/<int:volunteer_id>/revoke")
+@requires("users.enroll")
 @login_required
 def revoke_volunteer(volunteer_id):
     """End an enrolled volunteer's access at once."""

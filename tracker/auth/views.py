@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth import operations
-from tracker.auth.access import ensure_can, grantable_roles
+from tracker.auth.access import SIGNED_IN, ensure_can, grantable_roles, requires
 from tracker.auth.queries import get_account_for, users_for
 from tracker.auth.schemas import (
     LoginSchema,
@@ -74,6 +74,7 @@ def login():
 
 
 @bp.post("/logout")
+@requires(SIGNED_IN)
 @login_required
 def logout():
     """End the session, then show the signing-out page, which clears what the scanner kept in this browser."""
@@ -100,6 +101,7 @@ def signing_out():
 
 
 @bp.get("/users")
+@requires("users.enroll")
 @login_required
 def list_users():
     """The accounts the user manages: everyone in an admin's area, a coordinator's volunteers."""
@@ -108,6 +110,7 @@ def list_users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
+@requires("users.enroll")
 @login_required
 def new_user():
     """Create an account with a role and a unit (admins; coordinators enrol volunteers)."""
@@ -140,6 +143,7 @@ def _no_store(page, status=200):
 
 
 @bp.route("/users/<int:account_id>", methods=["GET", "POST"])
+@requires("users.enroll")
 @login_required
 def edit_user(account_id):
     """Change an account's name, e-mail, role and unit; reset its password."""
@@ -163,6 +167,7 @@ def edit_user(account_id):
 
 
 @bp.post("/users/<int:account_id>/password-reset")
+@requires("users.enroll")
 @login_required
 def reset_user_password(account_id):
     """Make a one-time link for the user to choose a new password, and show it once."""
@@ -200,6 +205,7 @@ def reset_password(code):
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@requires(SIGNED_IN)
 @login_required
 def change_password():
     """Change one's own password: the current one, then the new one twice."""
@@ -238,6 +244,7 @@ def require_password_change():
 
 
 @bp.post("/users/<int:account_id>/active")
+@requires("users.enroll")
 @login_required
 def set_active(account_id):
     """Deactivate or reactivate an account."""

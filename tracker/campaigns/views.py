@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import can, ensure_can
+from tracker.auth.access import SIGNED_IN, can, ensure_can, requires
 from tracker.campaigns import operations
 from tracker.campaigns.queries import (
     campaign_today,
@@ -43,6 +43,7 @@ bp = Blueprint("campaigns", __name__)
 
 
 @bp.get("/dashboard")
+@requires(SIGNED_IN)
 @login_required
 def dashboard():
     """Progress now of the user's unit, or of a unit under it (``?unit=CODE``): province → commune → village."""
@@ -64,6 +65,7 @@ def dashboard():
 
 
 @bp.get("/dashboard/live")
+@requires("progress.read")
 @login_required
 def dashboard_live():
     """The dashboard's figures for its poller: rendered, with an ETag that changes when they do (else 304)."""
@@ -84,6 +86,7 @@ def dashboard_live():
 
 
 @bp.get("/campaigns")
+@requires("progress.read")
 @login_required
 def list_campaigns():
     """The campaigns covering the user's area."""
@@ -92,6 +95,7 @@ def list_campaigns():
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
+@requires("campaigns.manage")
 @login_required
 def new_campaign():
     """Create a campaign for a province (admins)."""
@@ -112,6 +116,7 @@ def new_campaign():
 
 
 @bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"])
+@requires("progress.read", POST="campaigns.manage")
 @login_required
 def campaign_page(campaign_id):
     """A campaign's settings; admins change them here."""
@@ -144,6 +149,7 @@ def _settings_form(campaign):
 
 
 @bp.route("/campaigns/<int:campaign_id>/targets", methods=["GET", "POST"])
+@requires("campaigns.manage")
 @login_required
 def campaign_targets(campaign_id):
     """Targets by commune: typed one by one, or derived as a rate of population (admins)."""

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from tracker.auth.access import can, ensure_can
+from tracker.auth.access import can, ensure_can, requires
 from tracker.cards.printing import (
     CardsPrintedSchema,
     SheetArgsSchema,
@@ -39,6 +39,7 @@ def _participant(participant_id):
 
 
 @bp.get("/participants/<int:participant_id>/card")
+@requires("participants.read")
 @login_required
 def participant_card(participant_id):
     """One person's card, ready to print."""
@@ -48,6 +49,7 @@ def participant_card(participant_id):
 
 
 @bp.get("/participants/<int:participant_id>/card.pdf")
+@requires("participants.read")
 @login_required
 def participant_card_pdf(participant_id):
     """One person's card as PDF."""
@@ -57,6 +59,7 @@ def participant_card_pdf(participant_id):
 
 
 @bp.get("/participants/cards")
+@requires("participants.read")
 @login_required
 def card_sheet():
     """A village's cards on A4 sheets (only the cards never printed, with ``pending``)."""
@@ -93,6 +96,7 @@ def _village_options():
 
 
 @bp.get("/participants/cards.pdf")
+@requires("participants.read")
 @login_required
 def card_sheet_pdf():
     """A village's (or a training's) card sheet as PDF, for printing without the browser's margins."""
@@ -108,6 +112,7 @@ def card_sheet_pdf():
 
 
 @bp.post("/participants/cards/printed")
+@requires("participants.register")
 @login_required
 def mark_printed():
     """Record that the cards shown on a village's sheet were printed."""
@@ -123,6 +128,7 @@ def mark_printed():
 
 
 @bp.post("/trainings/<int:training_id>/cards/printed")
+@requires("participants.register")
 @login_required
 def mark_training_printed(training_id):
     """Record that the cards shown on a training's sheet were printed."""

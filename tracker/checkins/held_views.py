@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import ensure_can
+from tracker.auth.access import ensure_can, requires
 from tracker.cards.tokens import InvalidToken, normalise_code, read_token
 from tracker.checkins.held import accept_held, discard_held
 from tracker.checkins.models import HeldKind, HeldStatus
@@ -33,6 +33,7 @@ class HeldBulkSchema(HeldDiscardSchema):
 
 
 @bp.get("/held-scans")
+@requires("checkins.review")
 @login_required
 def held_scans():
     """List the held items of the user's area, waiting ones first; ``?status=`` shows the decided ones."""
@@ -59,6 +60,7 @@ def _code(item):
 
 
 @bp.post("/held-scans/<int:held_id>/accept")
+@requires("checkins.review")
 @login_required
 def accept(held_id):
     """Let one held item count."""
@@ -67,6 +69,7 @@ def accept(held_id):
 
 
 @bp.post("/held-scans/<int:held_id>/discard")
+@requires("checkins.review")
 @login_required
 def discard(held_id):
     """Decide that one held item must not count; it stays on record with the reason."""
@@ -80,6 +83,7 @@ def discard(held_id):
 
 
 @bp.post("/held-scans/bulk")
+@requires("checkins.review")
 @login_required
 def decide_all():
     """Accept, or discard, every waiting item of one volunteer."""

@@ -20,7 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.auth.access import can, ensure_can
+from tracker.auth.access import can, ensure_can, requires
 from tracker.auth.operations import issue_token
 from tracker.auth.session import access_ended, ended_access_user, refuse_ended_access
 from tracker.checkins.held import hold_items
@@ -60,6 +60,7 @@ class ScanPageArgsSchema(DropBlanks, ma.Schema):
 
 
 @bp.get("/scan")
+@requires("checkins.record")
 def scan_page():
     """List the trainings open for check-in now, or open the scanner on ``?training=ID``."""
     if not current_user.is_authenticated:
@@ -148,6 +149,7 @@ def _texts():
 
 
 @bp.post("/scan/token")
+@requires("checkins.record")
 def scanner_token():
     """Issue the signed-in user a short-lived bearer token for the scanner's API calls."""
     if not current_user.is_authenticated:

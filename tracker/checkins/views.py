@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from tracker.auth.access import can
+from tracker.auth.access import can, requires
 from tracker.cards.render import qr_svg_markup
 from tracker.checkins.exports import roster_sheet
 from tracker.checkins.operations import ScanResult, check_in, checkin_window, void_checkin
@@ -32,6 +32,7 @@ SCANNER_ENDPOINT = "scan.scan_page"
 
 
 @bp.post("/trainings/<int:training_id>/check-in")
+@requires("checkins.record")
 @login_required
 def check_in_by_code(training_id):
     """Check in the person whose code was typed at the door, or whose card a hardware scanner read.
@@ -57,6 +58,7 @@ def check_in_by_code(training_id):
 
 
 @bp.get("/trainings/<int:training_id>/checkins.<any(csv, xlsx):extension>")
+@requires("checkins.read")
 @login_required
 def export_roster(training_id, extension):
     """Download the training's roster as its page lists it (voided check-ins marked), as CSV or XLSX."""
@@ -66,6 +68,7 @@ def export_roster(training_id, extension):
 
 
 @bp.post("/checkins/<int:checkin_id>/void")
+@requires("checkins.void")
 @login_required
 def void(checkin_id):
     """Void a check-in from the roster, saying why; the record stays."""

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import ensure_can
+from tracker.auth.access import ensure_can, requires
 from tracker.core.args import load
 from tracker.core.errors import AppError
 from tracker.core.views import refused
@@ -22,6 +22,7 @@ bp = Blueprint("digest_mail", __name__)
 
 
 @bp.get("/digests/recipients")
+@requires("digests.recipients")
 @login_required
 def own_recipients():
     """The recipients of the unit picked (``?unit=CODE``), by default the admin's own."""
@@ -31,6 +32,7 @@ def own_recipients():
 
 
 @bp.get("/digests/recipients/<code>")
+@requires("digests.recipients")
 @login_required
 def recipients_page(code):
     """Who receives the digest of a unit, with the forms to add, pause and remove addresses."""
@@ -38,6 +40,7 @@ def recipients_page(code):
 
 
 @bp.post("/digests/recipients/<code>")
+@requires("digests.recipients")
 @login_required
 def add_recipient(code):
     """Add an address to a unit's recipients."""
@@ -52,6 +55,7 @@ def add_recipient(code):
 
 
 @bp.post("/digests/recipients/<code>/<int:recipient_id>/active")
+@requires("digests.recipients")
 @login_required
 def set_recipient_active(code, recipient_id):
     """Pause or resume sending to one address."""
@@ -67,6 +71,7 @@ def set_recipient_active(code, recipient_id):
 
 
 @bp.post("/digests/recipients/<code>/<int:recipient_id>/remove")
+@requires("digests.recipients")
 @login_required
 def remove_recipient(code, recipient_id):
     """Remove an address and its e-mail history."""
@@ -87,6 +92,7 @@ def _render_recipients(unit, *, form=None, errors=None, status=200):
 
 
 @bp.get("/digests/subscription")
+@requires("digests.subscribe")
 @login_required
 def subscription_page():
     """Whether the user receives their unit's digest by e-mail, with the button to change it."""
@@ -97,6 +103,7 @@ def subscription_page():
 
 
 @bp.post("/digests/subscription")
+@requires("digests.subscribe")
 @login_required
 def set_subscription():
     """Subscribe or unsubscribe the user to (from) their own unit's digest."""
@@ -118,6 +125,7 @@ def set_subscription():
 
 
 @bp.get("/digests/emails")
+@requires("digests.recipients")
 @login_required
 def emails_page():
     """Every digest e-mail in the admin's area: queued, sent or failed, with attempts and errors."""
@@ -129,6 +137,7 @@ def emails_page():
 
 
 @bp.post("/digests/emails/<int:email_id>/retry")
+@requires("digests.recipients")
 @login_required
 def retry_email(email_id):
     """Try a failed e-mail again, now."""

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import can, ensure_can
+from tracker.auth.access import can, ensure_can, requires
 from tracker.campaigns.queries import current_campaign_for, get_campaign_for
 from tracker.core.args import load
 from tracker.core.errors import AppError, NotFound
@@ -42,6 +42,7 @@ def _stored(campaign_id, day):
 
 
 @bp.get("/digests")
+@requires("digests.read")
 @login_required
 def latest():
     """The menu's entry: the newest digest of the user's unit in their current campaign."""
@@ -57,6 +58,7 @@ def latest():
 
 
 @bp.get("/campaigns/<int:campaign_id>/digests/<day>")
+@requires("digests.read")
 @login_required
 def digest_page(campaign_id, day):
     """The digest of one unit and day: countdown, reach and chart, pace, ranking, gaps and trainings."""
@@ -77,6 +79,7 @@ def digest_page(campaign_id, day):
 
 
 @bp.post("/campaigns/<int:campaign_id>/digests/<day>/compile")
+@requires("digests.compile")
 @login_required
 def compile_now(campaign_id, day):
     """Compile (or compile again) the digest of a unit and day now (coordinators and admins)."""
@@ -95,6 +98,7 @@ def compile_now(campaign_id, day):
 
 
 @bp.get("/campaigns/<int:campaign_id>/digests/<day>.pdf")
+@requires("digests.read")
 @login_required
 def digest_pdf(campaign_id, day):
     """The digest as a one-page A4 PDF, to forward."""
@@ -104,6 +108,7 @@ def digest_pdf(campaign_id, day):
 
 
 @bp.get("/campaigns/<int:campaign_id>/digests/<day>.txt")
+@requires("digests.read")
 @login_required
 def digest_txt(campaign_id, day):
     """The digest as a few lines of plain text for a chat group."""
@@ -113,6 +118,7 @@ def digest_txt(campaign_id, day):
 
 
 @bp.get("/campaigns/<int:campaign_id>/digests/<day>.csv")
+@requires("digests.read")
 @login_required
 def digest_csv_file(campaign_id, day):
     """The digest as CSV (UTF-8 with BOM, for Excel)."""
@@ -120,6 +126,7 @@ def digest_csv_file(campaign_id, day):
 
 
 @bp.get("/campaigns/<int:campaign_id>/digests/<day>.xlsx")
+@requires("digests.read")
 @login_required
 def digest_xlsx_file(campaign_id, day):
     """The digest as an Excel workbook."""
@@ -127,6 +134,7 @@ def digest_xlsx_file(campaign_id, day):
 
 
 @bp.get("/campaigns/<int:campaign_id>/digests")
+@requires("digests.read")
 @login_required
 def history(campaign_id):
     """A unit's digests, newest first, with a day picker (and a unit picker above the communes)."""

@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import can_see, ensure_can, overlaps
+from tracker.auth.access import can_see, ensure_can, overlaps, requires
 from tracker.auth.queries import user_by_username
 from tracker.campaigns.queries import current_campaign_for
 from tracker.core.args import load
@@ -30,6 +30,7 @@ def audit_entries(events, tz=None):
 
 
 @bp.get("/events")
+@requires("events.read")
 @login_required
 def audit():
     """Every change in the reader's area, newest first, filtered; "older" pages back.

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import ensure_can, ensure_visible
+from tracker.auth.access import ensure_can, ensure_visible, requires
 from tracker.campaigns.queries import (
     campaign_today,
     children_with_targets,
@@ -29,6 +29,7 @@ bp = Blueprint("geo", __name__)
 
 
 @bp.get("/units")
+@requires("progress.read")
 @login_required
 def units():
     """The user's own unit."""
@@ -36,6 +37,7 @@ def units():
 
 
 @bp.get("/units/<code>")
+@requires("progress.read")
 @login_required
 def unit_page(code):
     """A unit, the path to it and the units directly under it."""
@@ -56,6 +58,7 @@ def _render_unit(code, errors=None, status=200):
 
 
 @bp.get("/units/<code>/progress.<any(csv, xlsx):extension>")
+@requires("progress.read")
 @login_required
 def export_progress(code, extension):
     """Download the units under this one with target, reached, percent and rank, as the digest counts them."""
@@ -68,6 +71,7 @@ def export_progress(code, extension):
 
 
 @bp.get("/units/<code>/checkins.<any(csv, xlsx):extension>")
+@requires("progress.read", "checkins.read")
 @login_required
 def export_checkins(code, extension):
     """Download every check-in at the campaign's trainings held in this unit (voided ones marked).
@@ -99,6 +103,7 @@ def _campaign(campaign_id=None):
 
 
 @bp.post("/units/import")
+@requires("units.import")
 @login_required
 def import_units():
     """Create or update units from an uploaded CSV file (admins); all rows or none."""

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import ensure_can
+from tracker.auth.access import ensure_can, requires
 from tracker.campaigns.queries import current_campaign_for, get_campaign_for
 from tracker.campaigns.schemas import RateFormSchema, TargetsFormSchema
 from tracker.core.args import load
@@ -32,6 +32,7 @@ def _managed_campaign(campaign_id):
 
 
 @bp.route("/campaigns/<int:campaign_id>/indicators", methods=["GET", "POST"])
+@requires("outcomes.manage")
 @login_required
 def campaign_indicators(campaign_id):
     """The campaign's indicators: add, rename, reorder and remove (admins)."""
@@ -51,6 +52,7 @@ def campaign_indicators(campaign_id):
 
 
 @bp.post("/campaigns/<int:campaign_id>/indicators/defaults")
+@requires("outcomes.manage")
 @login_required
 def add_default_indicators(campaign_id):
     """Add the standard indicators the campaign does not have yet (admins)."""
@@ -74,6 +76,7 @@ def _render_indicators(campaign, form, errors):
 
 
 @bp.route("/campaigns/<int:campaign_id>/indicators/<key>/targets", methods=["GET", "POST"])
+@requires("outcomes.manage")
 @login_required
 def indicator_targets(campaign_id, key):
     """An indicator's targets by commune: typed one by one, or as a rate of population (admins)."""
@@ -98,6 +101,7 @@ def indicator_targets(campaign_id, key):
 
 
 @bp.route("/participants/<int:participant_id>/outcomes", methods=["GET", "POST"])
+@requires("outcomes.record")
 @login_required
 def participant_outcomes(participant_id):
     """Tick the outcomes a participant reached in the current campaign."""
@@ -122,6 +126,7 @@ def participant_outcomes(participant_id):
 
 
 @bp.post("/participants/<int:participant_id>/outcomes/undo")
+@requires("outcomes.record")
 @login_required
 def undo_outcome(participant_id):
     """Take back one outcome ticked by mistake (the form beside it)."""

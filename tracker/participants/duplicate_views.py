@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import ensure_can
+from tracker.auth.access import ensure_can, requires
 from tracker.core.args import DropBlanks, Id, load
 from tracker.core.errors import AppError
 from tracker.core.views import flash_refusal
@@ -26,6 +26,7 @@ class PairSchema(ma.Schema):
 
 
 @bp.get("/participants/duplicates")
+@requires("participants.register")
 @login_required
 def list_duplicates():
     """The pairs of records of the area (``?unit=`` a commune or village) that look like one person."""
@@ -38,6 +39,7 @@ def list_duplicates():
 
 
 @bp.post("/participants/duplicates/merge")
+@requires("participants.register")
 @login_required
 def merge():
     """Keep one record of the pair; the other's check-ins and outcomes move to it."""
@@ -46,6 +48,7 @@ def merge():
 
 
 @bp.post("/participants/duplicates/dismiss")
+@requires("participants.register")
 @login_required
 def dismiss():
     """Remember that the pair are two people."""

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import ensure_can
+from tracker.auth.access import ensure_can, requires
 from tracker.core.errors import AppError
 from tracker.core.exports import download_response
 from tracker.core.views import flash_refusal
@@ -18,6 +18,7 @@ bp = Blueprint("privacy", __name__)
 
 
 @bp.get("/participants/<int:participant_id>/data.<any(json, pdf):extension>")
+@requires("participants.read")
 @login_required
 def export_person(participant_id, extension):
     """Everything stored about one person, for them (the export is logged)."""
@@ -32,6 +33,7 @@ def export_person(participant_id, extension):
 
 
 @bp.post("/participants/<int:participant_id>/withdraw")
+@requires("participants.register")
 @login_required
 def withdraw(participant_id):
     """Erase the person's data at their request; their attendance keeps counting, anonymously."""

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import ensure_can
+from tracker.auth.access import ensure_can, requires
 from tracker.campaigns.queries import current_campaign_for
 from tracker.checkins.queries import attendance_of
 from tracker.core.args import load
@@ -47,6 +47,7 @@ SEARCHES_KEPT = 10
 
 
 @bp.get("/participants")
+@requires("participants.read")
 @login_required
 def list_participants():
     """People of the user's area, searched by name or code and filtered by village."""
@@ -61,6 +62,7 @@ def list_participants():
 
 
 @bp.post("/participants")
+@requires("participants.read")
 @login_required
 def search():
     """Keep the search typed in the box in the session and show its results under a token."""
@@ -96,6 +98,7 @@ def _list_args():
 
 
 @bp.get("/participants.<any(csv, xlsx):extension>")
+@requires("participants.read")
 @login_required
 def export_participants(extension):
     """Download the people the list shows, with the same filters, as CSV or XLSX."""
@@ -125,6 +128,7 @@ def _village_options(selected):
 
 
 @bp.route("/participants/new", methods=["GET", "POST"])
+@requires("participants.register")
 @login_required
 def new_participant():
     """Register a person in a village of the user's area."""
@@ -159,6 +163,7 @@ def _new_participant_page(form, errors, likely=()):
 
 
 @bp.get("/participants/<int:participant_id>")
+@requires("participants.read")
 @login_required
 def participant_page(participant_id):
     """Everything about a participant, with anyone who may be the same person."""
@@ -174,6 +179,7 @@ def participant_page(participant_id):
 
 
 @bp.route("/participants/import", methods=["GET", "POST"])
+@requires("participants.register")
 @login_required
 def import_participants():
     """Register the people of an uploaded CSV or XLSX sheet; all rows or none."""
@@ -192,6 +198,7 @@ def import_participants():
 
 
 @bp.get("/participants/import/template.csv")
+@requires("participants.register")
 @login_required
 def import_template():
     """Download the blank import sheet with the Vietnamese headers."""

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import can, ensure_can, ensure_visible
+from tracker.auth.access import can, ensure_can, ensure_visible, requires
 from tracker.campaigns.queries import (
     campaign_today,
     current_campaign_for,
@@ -62,6 +62,7 @@ def _campaign(campaign_id=None):
 
 
 @bp.get("/trainings")
+@requires("trainings.read")
 @login_required
 def list_trainings():
     """The trainings of one local day (default today), filtered by unit and status."""
@@ -76,6 +77,7 @@ def list_trainings():
 
 
 @bp.get("/trainings/held")
+@requires("trainings.read")
 @login_required
 def held_trainings():
     """The held trainings of the area (``?unit=``), all days, oldest first, each with its attendance."""
@@ -104,6 +106,7 @@ def _list_filters(schema):
 
 
 @bp.get("/trainings.<any(csv, xlsx):extension>")
+@requires("trainings.read")
 @login_required
 def export_trainings(extension):
     """Download the trainings the day list shows, with the same filters (``all_days=1``: the whole campaign)."""
@@ -115,6 +118,7 @@ def export_trainings(extension):
 
 
 @bp.get("/trainings/calendar")
+@requires("trainings.read")
 @login_required
 def calendar():
     """A month of trainings with the number on each day."""
@@ -153,6 +157,7 @@ def _unit_options(selected):
 
 
 @bp.route("/trainings/new", methods=["GET", "POST"])
+@requires("trainings.manage")
 @login_required
 def new_training():
     """Plan a training in a village (coordinators and admins)."""
@@ -175,6 +180,7 @@ def new_training():
 
 
 @bp.route("/trainings/<int:training_id>/edit", methods=["GET", "POST"])
+@requires("trainings.manage")
 @login_required
 def edit_training(training_id):
     """Change a training's details; a held training keeps its check-ins."""
@@ -213,6 +219,7 @@ def _form_values(training):
 
 
 @bp.get("/trainings/<int:training_id>")
+@requires("trainings.read")
 @login_required
 def training_page(training_id):
     """Everything about a training, with its history."""
@@ -244,6 +251,7 @@ def _live_attendance(training, *, whole_roster=True):
 
 
 @bp.get("/trainings/<int:training_id>/live")
+@requires("trainings.read")
 @login_required
 def training_live(training_id):
     """The training page's live parts as JSON, polled by static/js/live.js; 304 when nothing changed.
@@ -281,6 +289,7 @@ def _roster_rows(checkins, values):
 
 
 @bp.route("/trainings/<int:training_id>/cancel", methods=["GET", "POST"])
+@requires("trainings.manage")
 @login_required
 def cancel_training(training_id):
     """Ask for a reason and confirmation, then cancel; check-ins already recorded are kept."""

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.auth.access import ensure_can
+from tracker.auth.access import ensure_can, requires
 from tracker.core.args import load
 from tracker.core.errors import AppError
 from tracker.core.views import refused
@@ -27,6 +27,7 @@ PAGE_SIZE = 50
 
 
 @bp.get("/webhooks")
+@requires("webhooks.manage")
 @login_required
 def list_webhooks():
     """The subscriptions of the admin's area and the form to add one."""
@@ -34,6 +35,7 @@ def list_webhooks():
 
 
 @bp.post("/webhooks")
+@requires("webhooks.manage")
 @login_required
 def create_webhook():
     """Subscribe a URL; the page that answers shows the secret, this once only."""
@@ -59,6 +61,7 @@ def _render_list(form=None, errors=None, status=200):
 
 
 @bp.get("/webhooks/<int:subscription_id>")
+@requires("webhooks.manage")
 @login_required
 def webhook(subscription_id):
     """A subscription: its state and its deliveries, newest first, with every attempt."""
@@ -73,6 +76,7 @@ def webhook(subscription_id):
 
 
 @bp.post("/webhooks/<int:subscription_id>/disable")
+@requires("webhooks.manage")
 @login_required
 def disable_webhook(subscription_id):
     """Stop delivering to a subscription."""
@@ -84,6 +88,7 @@ def disable_webhook(subscription_id):
 
 
 @bp.post("/webhooks/<int:subscription_id>/enable")
+@requires("webhooks.manage")
 @login_required
 def enable_webhook(subscription_id):
     """Deliver to a subscription again, from where it stopped."""
@@ -95,6 +100,7 @@ def enable_webhook(subscription_id):
 
 
 @bp.post("/webhooks/<int:subscription_id>/deliveries/<int:delivery_id>/send-again")
+@requires("webhooks.manage")
 @login_required
 def send_again(subscription_id, delivery_id):
     """Send one delivery again at once."""
