@@ -4,7 +4,7 @@ from flask_login import current_user
 from tracker.api.common import protect
 from tracker.auth.access import requires
 from tracker.checkins import operations
-from tracker.checkins.queries import get_checkin_for, get_training_for_scan, page_checkins
+from tracker.checkins.queries import get_checkin_for, get_scan_targets, get_training_for_scan, page_checkins
 from tracker.checkins.schemas import (
     CheckInCreateSchema,
     CheckInListArgsSchema,
@@ -33,8 +33,9 @@ bp = protect(Blueprint("api_checkins", __name__, url_prefix="/api/v1", descripti
 @bp.alt_response(409, description="The scan_id was used for another check-in")
 def create_checkin(data, training_id):
     """Check in the person on a scanned card (``qr``) or a typed code (``code``)."""
-    training = get_training_for_scan(current_user, training_id)
-    answer = operations.check_in(training, data, user=current_user, source=data.get("source"))
+    [code] = operations.card_codes([data]) or [None]
+    training, people = get_scan_targets(current_user, training_id, code)  # one statement for both
+    answer = operations.check_in(training, data, user=current_user, source=data.get("source"), people=people)
     db.session.commit()
     return answer, answer.status
 

@@ -4,6 +4,7 @@ A check-in is inserted with ``ON CONFLICT DO NOTHING``: when a concurrent scan o
 (or a replay of the same ``scan_id``) wins the race, the database's unique indexes refuse the
 second row without an error, and the scan is answered from the row that won.
 """
+import contextlib
 import enum
 from dataclasses import dataclass
 from datetime import timedelta
@@ -101,6 +102,15 @@ def check_in(training, scan, *, user, source=None, is_offline=False, now=None, v
         record_outcomes(answer.checkin.participant, scan["outcomes"], campaign=training.campaign, user=user,
                         checkin=answer.checkin)
     return answer
+
+
+def card_codes(scans):
+    """Return the participant codes of ``scans``' well-formed cards and typed codes (the rest are refused later)."""
+    codes = []
+    for scan in scans:
+        with contextlib.suppress(AppError):
+            codes.append(card_code(scan))
+    return codes
 
 
 def card_code(scan):

@@ -25,6 +25,26 @@ def get_training_for_scan(user, training_id, capability="checkins.record"):
     return training
 
 
+def get_scan_targets(user, training_id, code):
+    """Return ``(training, people)`` for a scan at ``training_id``, read in one statement.
+
+    The training comes with its village and campaign, as ``get_training_for_scan`` gives it (404 /
+    403 alike); ``people`` is ``{code: participant}`` (with their village) when ``code`` is a
+    participant's, else empty. ``code`` None (a card that did not verify) reads the training only.
+    """
+    stmt = sa.select(Training).options(joinedload(Training.village), joinedload(Training.campaign))
+    if code is not None:
+        stmt = (sa.select(Training, Participant).select_from(Training)
+                .outerjoin(Participant, Participant.code == code)
+                .options(joinedload(Training.village), joinedload(Training.campaign), joinedload(Participant.village)))
+    row = db.session.execute(stmt.where(Training.id == training_id)).first()
+    if row is None:
+        raise NotFound(_("Training not found."))
+    ensure_can(user, "checkins.record", row[0].village)
+    participant = row[1] if code is not None else None
+    return row[0], ({code: participant} if participant is not None else {})
+
+
 def find_training(training_id):
     """Return the training with its village and campaign loaded in one query, or None."""
     return db.session.get(Training, training_id, options=[joinedload(Training.village),

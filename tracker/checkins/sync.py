@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from tracker.auth.access import ensure_can
 from tracker.checkins.models import CheckInSource
-from tracker.checkins.operations import card_code, check_in
+from tracker.checkins.operations import card_codes, check_in
 from tracker.checkins.queries import find_training, participants_by_code
 from tracker.checkins.schemas import SyncScanSchema
 from tracker.core.args import flatten
@@ -26,7 +26,7 @@ def sync_scans(items, *, user, now=None):
     ensure_can(user, "checkins.record")
     schema = SyncScanSchema()
     scans = [_load(schema, item) for item in items]
-    trainings, people = {}, participants_by_code(_codes(scans))
+    trainings, people = {}, participants_by_code(card_codes(scan for scan in scans if not isinstance(scan, AppError)))
     results = [None] * len(items)
     with events.batched():
         for index in sorted(range(len(items)), key=lambda index: _scan_order(scans[index])):
@@ -46,14 +46,7 @@ def _load(schema, item):
         return InvalidInput(_("Some fields are not valid."), fields=flatten(error.messages))
 
 
-def _codes(scans):
-    """The participant codes of the batch's well-formed cards and typed codes (the others are refused later)."""
-    codes = []
-    for scan in scans:
-        if not isinstance(scan, AppError):
-            with contextlib.suppress(AppError):
-                codes.append(card_code(scan))
-    return codes
+
 
 
 def _scan_order(scan):
