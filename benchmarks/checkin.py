@@ -37,6 +37,7 @@ from benchmarks.support import (  # noqa: E402
     scratch_database,
     seed_checkin_scenario,
     serve,
+    server_cpu,
     sync_request,
 )
 
@@ -70,8 +71,9 @@ def run(ports, headers, scans, mode, concurrency, count, rounds, batch):
             if name != "bare":
                 flat = scans.take(count * (batch if mode == "sync" else 1))
                 items = flat if mode == "single" else [flat[i: i + batch] for i in range(0, len(flat), batch)]
+            cpu = server_cpu(ports[name])
             result = load_test(ports[name], headers, items, concurrency, request=request)
-            result["scans"] = len(flat)
+            result["scans"], result["cpu"] = len(flat), server_cpu(ports[name]) - cpu
             results[name].append(result)
     return results
 
@@ -88,7 +90,7 @@ def report(table, args, database_url):
           f"loopback  single: {args.requests} per round × {args.rounds}  sync: {args.batch}-scan batches "
           f"× max(level, {args.min_batches}) per round × {args.sync_rounds}")
     print(f"{'mode':6} {'level':>5} {'app':8} {'req/s':>8} {'scans/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
-          "  statuses")
+          f" {'CPU ms':>7}  statuses   (CPU: the app's gunicorn workers, per scan)")
     verdicts = []
     for (mode, level), results in table.items():
         for name, rounds in results.items():
@@ -97,13 +99,16 @@ def report(table, args, database_url):
                 wall = len(lat) / result["throughput"]
                 print(f"{mode:6} {level:>5} {name:8} {result['throughput']:>8.1f} {result['scans'] / wall:>8.0f} "
                       f"{percentile(lat, 0.5) * 1000:>8.1f} {percentile(lat, 0.95) * 1000:>8.1f} "
-                      f"{percentile(lat, 0.99) * 1000:>8.1f}  {result['statuses']}")
+                      f"{percentile(lat, 0.99) * 1000:>8.1f} {result['cpu'] / result['scans'] * 1000:>7.2f}  "
+                      f"{result['statuses']}")
         median = {name: statistics.median(r["throughput"] for r in rounds) for name, rounds in results.items()}
         p99 = max(percentile(r["latencies"], 0.99) for r in results["tracker"]) * 1000
         p50 = statistics.median(percentile(r["latencies"], 0.5) for r in results["tracker"]) * 1000
         floor_share, bare_share = median["tracker"] / median["floor"], median["tracker"] / median["bare"]
+        cpu = {name: sum(r["cpu"] for r in rounds) / sum(r["scans"] for r in rounds) for name, rounds in results.items()}
         print(f"{mode:6} {level:>5} tracker = {floor_share:.0%} of the floor, {bare_share:.0%} of bare "
-              f"(floor = {median['floor'] / median['bare']:.0%} of bare); tracker p50 {p50:.1f} ms, worst p99 {p99:.1f} ms")
+              f"(floor = {median['floor'] / median['bare']:.0%} of bare); tracker p50 {p50:.1f} ms, worst p99 {p99:.1f} ms; "
+              f"CPU per scan: tracker {cpu['tracker'] * 1000:.2f} ms = {cpu['tracker'] / cpu['floor']:.1f}× the floor's")
         if mode == "single":
             verdicts.append(f"single @{level}: {floor_share:.0%} of the floor (target ≥ 50 %: "
                             f"{'met' if floor_share >= 0.5 else 'NOT met'})"

@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.support import load_test, make_app, percentile, scratch_database, serve  # noqa: E402
+from benchmarks.support import load_test, make_app, percentile, scratch_database, serve, server_cpu  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "benchmark-password-9"
@@ -191,23 +191,6 @@ def screens_for(training_ids, count, token, cookie):
         else:
             screens.append((f"/trainings/{training_id}/live", {"Cookie": cookie, "Accept": "application/json"}, 4.0))
     return screens
-
-
-def server_cpu(port):
-    """Return the CPU seconds (user + system) used so far by the gunicorn processes serving ``port``.
-
-    Robust to other load on the machine, unlike throughput: what the workers themselves spent.
-    """
-    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes()
-            if f"127.0.0.1:{port}".encode() in command and b"gunicorn" in command:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / tick
-        except OSError:
-            continue
-    return total
 
 
 def measured(port, run, *args):

@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
 PG_ADMIN_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -157,3 +158,20 @@ def load_test(port, headers, scans, concurrency, request=checkin_request):
 
 def percentile(values, fraction):
     return values[min(len(values) - 1, int(fraction * len(values)))]
+
+
+def server_cpu(port):
+    """Return the CPU seconds (user + system) used so far by the gunicorn processes serving ``port``.
+
+    Robust to other load on the machine, unlike throughput: what the workers themselves spent.
+    """
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if f"127.0.0.1:{port}".encode() in command and b"gunicorn" in command:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            continue
+    return total
