@@ -77,7 +77,7 @@ class LiveServer:
             start_response("503 Service Unavailable", [("Content-Type", "application/json"),
                                                        ("Content-Length", str(len(DOWN_BODY)))])
             return [DOWN_BODY]
-        return self.app(environ, start_response)
+        return _closing(self.app(environ, start_response))
 
     def fail(self, *patterns):
         """Answer 503 to the paths matching any of ``patterns`` from now on (replacing earlier ones)."""
@@ -96,6 +96,19 @@ class LiveServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)
+
+
+def _closing(response):
+    """Yield the response's chunks and close it even when the browser went away mid-send.
+
+    Werkzeug's server reads the dropped socket before it closes the response, and that read can fail
+    too: a static file (the icon the browser fetches after the page has loaded) was then left open.
+    """
+    try:
+        yield from response
+    finally:
+        if hasattr(response, "close"):
+            response.close()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Accounts in headless Chromium at 360 px: edit a volunteer, reset their password, the link once, a new password."""
 from tests.browser.conftest import VIEWPORT, screenshot, sign_in
+from tests.browser.phone import assert_fits_the_phone
 from tracker.auth.models import User
 
 NEW_PASSWORD = "mat-khau-moi-2025"
@@ -7,11 +8,7 @@ NEW_PASSWORD = "mat-khau-moi-2025"
 
 def fits(page):
     """Nothing sticks out sideways; every button, field and link of the page is a finger high."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
-    heights = page.eval_on_selector_all(
-        "main button, main .button, main input:not([type=hidden]):not([hidden]), main select, main a",
-        "els => els.map(e => e.offsetHeight)")
-    assert heights and min(heights) >= 44, heights
+    assert_fits_the_phone(page)
 
 
 def test_a_coordinator_edits_a_volunteer_and_resets_their_password_on_a_phone(db, users, new_page, browser,

@@ -2,17 +2,14 @@
 from datetime import UTC, datetime
 
 from tests.browser.conftest import VIEWPORT, screenshot
+from tests.browser.phone import assert_fits_the_phone
 from tracker.events import operations as events
 from tracker.events import views
 
 
 def fits(page):
-    """Nothing sticks out sideways; every link, button and field of the page body is at least 44 px high."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
-    heights = page.eval_on_selector_all(
-        "main a, main button, main .button, main input, main select",
-        "els => els.filter(e => e.offsetParent).map(e => [e.outerHTML.slice(0, 80), e.offsetHeight])")
-    assert heights and all(height >= 44 for _html, height in heights), [h for h in heights if h[1] < 44]
+    """Nothing sticks out sideways; every link, button and field of the page is at least 44 px high."""
+    assert_fits_the_phone(page)
 
 
 def _seed(db, users, tree, training, participant):

@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.browser.conftest import VIEWPORT
+from tests.browser.phone import assert_fits_the_phone
 from tests.digests.worked_example import at
 from tracker.digests.models import DigestEmail, DigestRecipient, EmailStatus
 from tracker.digests.operations import compile_campaign
@@ -25,35 +26,6 @@ LONG_ERROR = ("550 5.1.1 <" + LONG_ADDRESS + ">: Recipient address rejected: Use
               "table; see https://mail.daklak.gov.vn/help/rejected-recipients-and-what-to-do-about-them")
 #: Who reads which digest: the province's committee member and Xã Ea Kao's coordinator.
 READERS = {"committee": ("Tỉnh Đắk Lắk", "66", 5, 12), "coordinator": ("Xã Ea Kao", "66001", 4, 10)}
-
-#: The elements (and runs of text) past the right edge, outside any box that scrolls or clips them.
-OFFENDERS_JS = """limit => {
-  const clipped = el => {
-    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-      if (getComputedStyle(a).overflowX !== "visible") return true;
-    }
-    return false;
-  };
-  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
-    [...el.classList].map(c => "." + c).join("");
-  const found = [];
-  for (const el of document.body.querySelectorAll("*")) {
-    const right = el.getBoundingClientRect().right;
-    if (right > limit + 0.5 && !clipped(el)) found.push(`${name(el)} (right edge ${Math.round(right)} px)`);
-  }
-  const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let node = texts.nextNode(); node; node = texts.nextNode()) {
-    const range = document.createRange();
-    range.selectNodeContents(node);
-    const right = range.getBoundingClientRect().right;
-    if (right > limit + 0.5 && !clipped(node.parentElement) && !(node.parentElement.closest("svg"))) {
-      found.push(`text in ${name(node.parentElement)} (right edge ${Math.round(right)} px): ` +
-                 JSON.stringify(node.textContent.trim().slice(0, 80)));
-    }
-  }
-  return found;
-}"""
-
 
 @pytest.fixture
 def compiled(db, worked, users):
@@ -90,14 +62,6 @@ def open_page(page, path):
     response = page.goto(path)
     assert response.ok, f"{path}: {response.status} {page.inner_text('main')[:300]}"
     return unicodedata.normalize("NFC", page.inner_text("main"))
-
-
-def assert_fits_the_phone(page):
-    """The page scrolls down, never sideways: nothing sticks out past 360 px."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    offenders = page.evaluate(OFFENDERS_JS, VIEWPORT["width"]) if width > VIEWPORT["width"] else []
-    assert width <= VIEWPORT["width"], f"{page.url} is {width} px wide at 360 px; past the edge:\n" + "\n".join(
-        offenders or ["(no single element: look at margins and transforms)"])
 
 
 def figure(number):

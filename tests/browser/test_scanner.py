@@ -13,7 +13,8 @@ from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import SENDING, VIEWPORT, chromium_path, screenshot, sign_in
-from tests.browser.test_digest_pages import LONG_TITLE, OFFENDERS_JS
+from tests.browser.phone import overflow_problems
+from tests.browser.test_digest_pages import LONG_TITLE
 from tracker.auth.models import ApiToken
 from tracker.cards.render import render_qr_png
 from tracker.cards.tokens import make_token
@@ -126,7 +127,7 @@ def test_offline_the_page_opens_answers_from_the_roster_and_sends_the_scan_once(
     page.goto("/scan")
     page.wait_for_selector("body[data-offline=ready]")
     screenshot(page, "scan-list.png")
-    assert page.evaluate(OFFENDERS_JS, VIEWPORT["width"]) == []
+    assert overflow_problems(page) == []
     page.click(f"a[href='/scan?training={open_training.id}']")
     page.wait_for_selector("body[data-offline=ready][data-roster=fresh]")
     # No camera in this browser: the page says so and typing still works.
@@ -193,7 +194,7 @@ def test_green_amber_and_red_answers_at_360_px(new_page, db, users, person, open
     page.fill("#manual-code", "ZZZZ-ZZZZ")  # well-formed, nobody's: amber, then the server's refusal in Vietnamese
     page.press("#manual-code", "Enter")
     page.wait_for_selector("#recent li.refused >> text=Không có người tham gia nào mang mã ZZZZZZZZ")
-    assert page.evaluate(OFFENDERS_JS, VIEWPORT["width"]) == []
+    assert overflow_problems(page) == []
     page.fill("#manual-code", "PD1.ABC")
     page.press("#manual-code", "Enter")
     page.wait_for_selector("#status.refused >> text=Đây không phải thẻ người tham gia")

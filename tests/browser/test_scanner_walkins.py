@@ -9,8 +9,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.conftest import VIEWPORT, screenshot
-from tests.browser.test_digest_pages import OFFENDERS_JS
+from tests.browser.conftest import screenshot
+from tests.browser.phone import overflow_problems
 from tracker.checkins.models import CheckIn, CheckInSource
 from tracker.outcomes import operations as outcome_operations
 from tracker.outcomes.models import Outcome
@@ -88,7 +88,7 @@ def test_a_walk_in_registered_online_arrives_once_with_its_check_in(new_page, db
     assert options == 55  # a blank and the 54 groups
     villages = page.eval_on_selector_all("#walk-in [name=village] option", "items => items.map(o => o.value)")
     assert villages == [tree["village"].code, tree["village2"].code]  # the training's commune only
-    assert page.evaluate(OFFENDERS_JS, VIEWPORT["width"]) == []
+    assert overflow_problems(page) == []
     screenshot(page, "scan-walkin.png", full_page=True)
     page.click("#walk-in button[type=submit]")
     page.wait_for_selector("#recent li.accepted >> text=in thẻ sau")

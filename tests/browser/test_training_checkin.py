@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import VIEWPORT
-from tests.browser.test_digest_pages import OFFENDERS_JS
+from tests.browser.phone import overflow_problems
 from tracker.cards.tokens import make_token
 from tracker.checkins.models import CheckIn, CheckInSource
 from tracker.core.time import utcnow
@@ -66,7 +66,7 @@ def test_codes_and_scanned_tokens_follow_one_another_with_the_answer_in_view(db,
     # A forged card is refused in the same place, and the box is ready for the next one.
     seen = _scan(page, f"PD1.{crowded['hoa'].code}.AAAAAAAAAAAAAAAA")
     assert "error" in seen["kind"] and seen["on_screen"] and seen["focused"] == "f-code"
-    assert page.evaluate(OFFENDERS_JS, VIEWPORT["width"]) == []
+    assert overflow_problems(page) == []
     db.session.expire_all()
     sources = dict(db.session.execute(sa.select(CheckIn.participant_id, CheckIn.source)
                                       .where(CheckIn.participant_id.in_([crowded["hoa"].id, crowded["bong"].id]))).all())
@@ -84,4 +84,4 @@ def test_a_training_not_yet_open_shows_a_disabled_box_and_the_scanner_qr(db, new
     page.click(".scanner-link summary")
     qr = page.locator(".scanner-qr svg").bounding_box()
     assert qr["width"] >= 150 and qr["x"] + qr["width"] <= VIEWPORT["width"]
-    assert page.evaluate(OFFENDERS_JS, VIEWPORT["width"]) == []
+    assert overflow_problems(page) == []

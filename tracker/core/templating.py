@@ -5,6 +5,7 @@ filters here (``|local_time(tz)``, ``|local_datetime(tz)``), formatted the local
 Flask-Babel.
 """
 import itertools
+import re
 from datetime import datetime
 
 from flask import current_app
@@ -18,6 +19,7 @@ from flask_babel import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from tracker.auth.access import can
 from tracker.core import time as clock
@@ -185,6 +187,22 @@ def options(items, value=None, text=None, group=None, labels=None):
             for name, rows in itertools.groupby(pairs, key=lambda pair: pair[2])]
 
 
+_HEADER = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
+_ROW = re.compile(r"<tr\b.*?</tr>", re.S)
+
+
+def label_cells(html):
+    """Give each body cell of a table its column's header as ``data-label``, shown above it on a phone."""
+    head, end, body = str(html).partition("</thead>")
+    labels = [escape(Markup(text).striptags()) for text in _HEADER.findall(head)]
+
+    def label_row(row):
+        cells = iter(labels)
+        return re.sub(r"<td\b", lambda _cell: (f'<td data-label="{label}"' if (label := next(cells, "")) else "<td"),
+                      row.group(0))
+    return Markup(head + end + _ROW.sub(label_row, body))
+
+
 def _request_values():
     return {"current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])}
 
@@ -200,6 +218,7 @@ def init_templating(app):
         label=label,
         options=options,
         payload_summary=payload_summary,
+        label_cells=label_cells,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
