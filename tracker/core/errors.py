@@ -131,7 +131,7 @@ def _default_message(error):
     if error.code == 422:
         return _("Some fields are not valid.")
     if error.code == 413:
-        return _("The request is too large.")
+        return _too_large_message()
     if error.code == 404:
         return _("Not found.")
     if error.code == 403:
@@ -139,6 +139,22 @@ def _default_message(error):
     if error.code == 401:
         return _("Please sign in.")
     return error.description or error.name
+
+
+def _too_large_message():
+    """Say how much may be sent when the body passed the limit (``TRACKER_MAX_CONTENT_LENGTH``)."""
+    limit = request.max_content_length
+    if limit and (request.content_length is None or request.content_length > limit):
+        return _("The request is too large: send at most %(size)s.", size=_size(limit))
+    return _("The request is too large.")
+
+
+def _size(count):
+    """Write a number of bytes as people read it: 5 MB, 500 KB."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if count >= scale:
+            return f"{count / scale:.3g} {unit}"
+    return f"{count} B"
 
 
 def _render_page(status, message):
