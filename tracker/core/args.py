@@ -1,10 +1,13 @@
 """The one way input is loaded: a marshmallow schema through webargs, for JSON, query strings
 and form posts alike. Failures raise :class:`~tracker.core.errors.InvalidInput`."""
+import io
+
 import marshmallow as ma
 from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from tracker.core.errors import AppError, InvalidInput
 from tracker.core.routing import MAX_ID
@@ -68,8 +71,31 @@ def refuse_nul_characters():
             raise InvalidInput(_("The input contains a NUL character."))
 
 
+def bound_streamed_body():
+    """Read a body sent without a length (``Transfer-Encoding: chunked``) whole, refusing it past the limit (413).
+
+    Werkzeug stops such a stream at ``MAX_CONTENT_LENGTH`` without a word when the server terminates
+    it (gunicorn does): ``request.get_data()`` would hand on the first bytes as if they were all,
+    and an import would store the first rows of a file cut short. The body is read here, up to
+    one byte past the limit, and given to the request with its length.
+    """
+    environ, limit = request.environ, request.max_content_length
+    if request.content_length is not None or limit is None or "wsgi.input_terminated" not in environ:
+        return
+    chunks, size = [], 0
+    while size <= limit and (chunk := environ["wsgi.input"].read(limit + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise RequestEntityTooLarge()
+    environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
+    environ["CONTENT_LENGTH"] = str(size)
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+
+
 def init_args(app):
-    """Check every request for input no column could store."""
+    """Check every request for a body past the limit and for input no column could store."""
+    app.before_request(bound_streamed_body)
     app.before_request(refuse_nul_characters)
 
 
