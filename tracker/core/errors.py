@@ -2,11 +2,17 @@
 
 Operations and schemas raise :class:`AppError` (or a subclass); the handlers here turn it, and
 every HTTP error, into ``{"error": {"code", "message", "fields"}}`` under ``/api/`` and into a
-friendly page everywhere else.
+friendly page everywhere else. A database that is away for a moment (restarted, unreachable,
+its connections cut) is a 503 with ``Retry-After``, not a 500: the pool's pre-ping discards the
+dead connections once it is back, and clients that retry lose nothing.
 """
-from flask import current_app, render_template, request
+import psycopg
+import sqlalchemy as sa
+from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from tracker.extensions import login_manager
 
 
 class AppError(Exception):
@@ -127,6 +133,41 @@ def handle_unexpected(error):
     return _render_page(500, message)
 
 
+#: Seconds a client is asked to wait before it tries again while the database is away.
+RETRY_AFTER = 5
+
+
+def is_database_unavailable(error):
+    """Tell whether ``error`` says the database cannot be reached or dropped the connection (for now)."""
+    if isinstance(error, (sa.exc.OperationalError, sa.exc.TimeoutError, psycopg.OperationalError)):
+        return True
+    return isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated
+
+
+def handle_database_error(error):
+    """Answer 503 with ``Retry-After`` when the database is away; any other database error is unexpected."""
+    if not is_database_unavailable(error):
+        return handle_unexpected(error)
+    # One line per failed request, naming the error's kind and the route, never its SQL or values.
+    rule = request.url_rule.rule if request.url_rule else "-"
+    current_app.logger.warning("database unavailable (%s) on %s %s: answered 503", _error_kind(error),
+                               request.method, rule)
+    message = _("The database is unavailable for a moment; try again shortly.")
+    headers = {"Retry-After": str(RETRY_AFTER)}
+    if wants_json():
+        return error_body("database_unavailable", message), 503, headers
+    page, status = _render_page(503, message)
+    return page, status, headers
+
+
+def _error_kind(error):
+    """The driver's error class and SQLSTATE (or SQLite's error name): what failed, without any data."""
+    original = getattr(error, "orig", None) or error
+    code = getattr(original, "sqlstate", None) or getattr(original, "sqlite_errorname", None)
+    kind = f"{type(original).__module__}.{type(original).__name__}"
+    return f"{kind} {code}" if code else kind
+
+
 def _default_message(error):
     if error.code == 422:
         return _("Some fields are not valid.")
@@ -158,11 +199,17 @@ def _size(count):
 
 
 def _render_page(status, message):
+    if status >= 500 and "_login_user" not in g:
+        # A failure page reads nothing more from the database, not even the signed-in user (whom
+        # Flask-Login's template context would load): the database may be what failed.
+        login_manager._update_request_context_with_user()
     return render_template("errors/error.html", status=status, message=message), status
 
 
 def register_error_handlers(app):
     """Install the handlers on ``app``."""
     app.register_error_handler(AppError, handle_app_error)
+    for database_error in (sa.exc.DBAPIError, sa.exc.TimeoutError, psycopg.OperationalError):
+        app.register_error_handler(database_error, handle_database_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
