@@ -101,7 +101,7 @@ def test_a_batch_sent_three_times_in_any_order_stores_exactly_the_right_rows(use
     assert all(row.source == "sync" and row.is_offline for row in rows)
 
 
-def test_a_batch_costs_one_statement_per_new_check_in_and_its_events_go_together(
+def test_a_batch_inserts_its_check_ins_in_one_statement_and_its_events_together(
         users, api_as, dummy_training, create_participant, db, statements):
     people = [create_participant(f"Người {number}") for number in range(40)]
     items = [_item(dummy_training, person, scanned_at=f"2025-08-20T09:{number:02d}:00+07:00")
@@ -111,12 +111,13 @@ def test_a_batch_costs_one_statement_per_new_check_in_and_its_events_go_together
         response = api.post(SYNC, json={"scans": items})
     assert [result["status"] for result in response.json["results"]] == [201] * 40
     inserts = [statement for statement in sent if statement.lstrip().upper().startswith("INSERT INTO EVENTS")]
+    assert len([statement for statement in sent if statement.lstrip().upper().startswith("INSERT INTO CHECKINS")]) == 1
     events = db.session.scalars(sa.select(Event).where(Event.type == "checkin.recorded").order_by(Event.id)).all()
     assert [event.payload["participant"] for event in events] == [person.code for person in people]
     assert not any("SAVEPOINT" in statement.upper() for statement in sent)
     if db.engine.dialect.name == "postgresql":
-        # The token, the people at once, the training, 40 check-ins, the training held, the 41 events in one INSERT.
-        assert len(inserts) == 1 and len(sent) == 3 + 40 + 1 + 1, sent
+        # The token, the people at once, the training, the 40 check-ins, the training held, the 41 events.
+        assert len(inserts) == 1 and len(sent) == 3 + 1 + 1 + 1, sent
         assert len({event.txid for event in events}) == 1 and events[0].txid is not None  # the column's default
     else:  # SQLite returns no ids of a multi-row INSERT in order: SQLAlchemy inserts the events one by one
-        assert len(inserts) == 41 and len(sent) == 3 + 40 + 1 + 41, sent
+        assert len(inserts) == 41 and len(sent) == 3 + 1 + 1 + 41, sent

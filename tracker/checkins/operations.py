@@ -82,26 +82,43 @@ def check_in(training, scan, *, user, source=None, is_offline=False, now=None, v
     ``volunteer``: who scanned, when not ``user`` (a coordinator accepting a held scan).
     ``people``: participants already read by code (``queries.participants_by_code``, a batch's).
     """
+    participant, answer = admit(training, scan, user=user, now=now, people=people)
+    if answer is None:
+        values = checkin_values(scan, source=source, is_offline=is_offline, volunteer=volunteer or user)
+        checkin = insert_checkin(training, participant, **values)
+        answer = answer_insert(training, participant, scan, checkin, user=user)
+    if scan.get("outcomes"):
+        record_outcomes(answer.checkin.participant, scan["outcomes"], campaign=training.campaign, user=user,
+                        checkin=answer.checkin)
+    return answer
+
+
+def admit(training, scan, *, user, now=None, people=None):
+    """Apply the check-in rules to a scan before anything is written.
+
+    Return ``(participant, None)`` when the scan may be stored, or ``(None, answer)`` when it was
+    stored before: a scan accepted once is answered the same when replayed, even if the rules
+    would now refuse it (the training since cancelled, a key since rotated). Raise the refusal.
+    """
     ensure_can(user, "checkins.record", training.village)
-    code = participant = answer = None
+    code = None
     try:
         code = card_code(scan)
         participant = _participant_with(code, scan, people)
         ensure_open(training, scan["scanned_at"], now=now)
     except AppError:
-        # A scan that was accepted once is answered the same when replayed, even if the rules
-        # would now refuse it (the training since cancelled, a key since rotated).
         answer = replay(training, scan["scan_id"], code)
         if answer is None:
             raise
-    if answer is None:
-        source = source or (CheckInSource.camera if "qr" in scan else CheckInSource.manual)
-        answer = _settle(training, participant, scan, user=user, source=source, is_offline=is_offline,
-                         volunteer=volunteer or user)
-    if scan.get("outcomes"):
-        record_outcomes(answer.checkin.participant, scan["outcomes"], campaign=training.campaign, user=user,
-                        checkin=answer.checkin)
-    return answer
+        return None, answer
+    return participant, None
+
+
+def checkin_values(scan, *, source, is_offline, volunteer):
+    """Return the columns of the check-in an admitted scan makes."""
+    return {"scan_id": scan["scan_id"], "scanned_at": scan["scanned_at"], "volunteer_id": volunteer.id,
+            "source": source or (CheckInSource.camera if "qr" in scan else CheckInSource.manual),
+            "is_offline": is_offline, "shown": scan.get("shown")}
 
 
 def card_codes(scans):
@@ -168,10 +185,10 @@ def replay(training, scan_id, code=None):
     return ScanAnswer(checkin, ScanResult.checked_in)
 
 
-def _settle(training, participant, scan, *, user, source, is_offline, volunteer):
-    """Store the check-in, or answer from the row that won a race for the same person or scan."""
-    checkin = insert_checkin(training, participant, scan_id=scan["scan_id"], scanned_at=scan["scanned_at"],
-                             volunteer_id=volunteer.id, source=source, is_offline=is_offline, shown=scan.get("shown"))
+def answer_insert(training, participant, scan, checkin, *, user):
+    """Answer an admitted scan after its INSERT: ``checkin`` is the row stored, or None when a unique index
+    refused it, and the scan is answered from the row that won (the same scan sent again, or the person
+    already in)."""
     if checkin is not None:
         record_checkin(checkin, user=user)
         return ScanAnswer(checkin, ScanResult.checked_in)
@@ -197,6 +214,33 @@ def insert_checkin(training, participant, **values):
         set_committed_value(checkin, "training", training)
         set_committed_value(checkin, "participant", participant)
     return checkin
+
+
+def insert_checkins(rows):
+    """Insert the check-ins of ``rows`` (``(training, participant, values)``) in one statement.
+
+    Return, for each row, its stored ``CheckIn`` or None where a unique index refused it (as
+    ``insert_checkin``; within the batch, the earlier of two rows for one person and training wins).
+    Each stored row is claimed by one item only, so a scan sent twice in one batch is stored and
+    answered once.
+    """
+    if not rows:
+        return []
+    values = [dict(values, training_id=training.id, participant_id=participant.id)
+              for training, participant, values in rows]
+    stmt = dialect_insert(db.session, CheckIn).values(values).on_conflict_do_nothing().returning(CheckIn)
+    stored = {checkin.scan_id: checkin for checkin in db.session.scalars(stmt)}
+    claimed = []
+    for training, participant, row in rows:
+        checkin = stored.get(row["scan_id"])
+        if checkin is None or checkin.training_id != training.id or checkin.participant_id != participant.id:
+            claimed.append(None)
+            continue
+        del stored[row["scan_id"]]
+        set_committed_value(checkin, "training", training)
+        set_committed_value(checkin, "participant", participant)
+        claimed.append(checkin)
+    return claimed
 
 
 def record_checkin(checkin, *, user):

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from tracker.auth.access import ensure_can
 from tracker.checkins.models import CheckInSource
-from tracker.checkins.operations import card_codes, check_in
+from tracker.checkins.operations import admit, answer_insert, card_codes, check_in, checkin_values, insert_checkins
 from tracker.checkins.queries import find_training, participants_by_code
 from tracker.checkins.schemas import SyncScanSchema
 from tracker.core.args import flatten
@@ -20,22 +20,53 @@ REFUSED = "refused"
 def sync_scans(items, *, user, now=None):
     """Settle a batch of offline scans in the order they were made; return one result per item, as sent.
 
-    The batch's people are read in one query and its events written together at the end
-    (``events.batched``); a scan that may refuse after writing (it ticks outcomes) gets a savepoint.
+    The batch's people are read in one query, every rule is checked before anything is written,
+    the check-ins are inserted in one statement and their events written together at the end
+    (``events.batched``). A batch with a scan that ticks outcomes (which may refuse after the
+    check-in is written) goes scan by scan instead, such a scan in a savepoint of its own.
     """
     ensure_can(user, "checkins.record")
     schema = SyncScanSchema()
     scans = [_load(schema, item) for item in items]
     trainings, people = {}, participants_by_code(card_codes(scan for scan in scans if not isinstance(scan, AppError)))
     results = [None] * len(items)
+    order = sorted(range(len(items)), key=lambda index: _scan_order(scans[index]))
+    for index in order:
+        if isinstance(scans[index], AppError):
+            results[index] = _refusal(_raw_scan_id(items[index]), scans[index])
+    valid = [index for index in order if not isinstance(scans[index], AppError)]
     with events.batched():
-        for index in sorted(range(len(items)), key=lambda index: _scan_order(scans[index])):
-            scan = scans[index]
-            if isinstance(scan, AppError):
-                results[index] = _refusal(_raw_scan_id(items[index]), scan)
-            else:
-                results[index] = _settle_one(scan, trainings, people, user=user, now=now)
+        if any(scans[index].get("outcomes") for index in valid):
+            for index in valid:
+                results[index] = _settle_one(scans[index], trainings, people, user=user, now=now)
+        else:
+            _settle_together(valid, scans, trainings, people, results, user=user, now=now)
     return results
+
+
+def _settle_together(order, scans, trainings, people, results, *, user, now):
+    """Admit each scan of ``order``, insert the admitted ones at once, then answer each (into ``results``)."""
+    admitted = []
+    for index in order:
+        scan = scans[index]
+        try:
+            training = _training(scan["training_id"], trainings)
+            participant, answer = admit(training, scan, user=user, now=now, people=people)
+        except AppError as error:
+            results[index] = _refusal(str(scan["scan_id"]), error)
+            continue
+        if answer is not None:
+            results[index] = _result(scan, answer)
+            continue
+        values = checkin_values(scan, source=CheckInSource.sync, is_offline=True, volunteer=user)
+        admitted.append((index, training, participant, values))
+    stored = insert_checkins([(training, participant, values) for _index, training, participant, values in admitted])
+    for (index, training, participant, _values), checkin in zip(admitted, stored):
+        scan = scans[index]
+        try:
+            results[index] = _result(scan, answer_insert(training, participant, scan, checkin, user=user))
+        except AppError as error:  # the scan id taken by another check-in, or a crossing void
+            results[index] = _refusal(str(scan["scan_id"]), error)
 
 
 def _load(schema, item):
@@ -44,9 +75,6 @@ def _load(schema, item):
         return schema.load(item)
     except ma.ValidationError as error:
         return InvalidInput(_("Some fields are not valid."), fields=flatten(error.messages))
-
-
-
 
 
 def _scan_order(scan):
@@ -73,6 +101,10 @@ def _settle_one(scan, trainings, people, *, user, now):
             # The savepoint may have undone the training's flip to held; read it again when needed.
             db.session.expire(training, ["status", "updated_at"])
         return _refusal(str(scan["scan_id"]), error)
+    return _result(scan, answer)
+
+
+def _result(scan, answer):
     return {"scan_id": str(scan["scan_id"]), "id": answer.id, "status": answer.status, "result": answer.result.value,
             "participant": answer.participant, "checked_in_at": answer.checked_in_at}
 
