@@ -13,7 +13,7 @@ sideways overflow, no tap target under 44 px (the rule is written there). The fa
 page and role, what sticks out and which targets are too small. ``TRACKER_SCREENS=1`` saves a
 screenshot of each role's main pages in docs/screens/phone-<role>-<page>.png.
 """
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -95,53 +95,19 @@ def _is_page(rule):
 
 @pytest.fixture
 def world(db, tree, users, create_user, create_campaign, create_training, create_participant):
-    """A running campaign with something on every page, named the long way."""
+    """A running campaign with something on every page, named the long way; the values of the URLs."""
     tree["commune"].name, tree["village"].name = LONG_COMMUNE, LONG_VILLAGE
     day = today("Asia/Ho_Chi_Minh")
-    campaign = create_campaign(name=LONG_CAMPAIGN, start_date=day - timedelta(days=20), deadline=day + timedelta(days=80),
-                               is_public=True)
-    for unit, target in (("commune", 400), ("other_commune", 300), ("village", 250), ("village2", 150)):
-        db.session.add(Target(campaign=campaign, unit=tree[unit], target=target))
-    indicator = Indicator(campaign=campaign, key="vneid_level2", name="Kích hoạt tài khoản định danh điện tử VNeID mức 2")
-    db.session.add_all([indicator, Indicator(campaign=campaign, key="cashless", name="Thanh toán không dùng tiền mặt",
-                                             position=1)])
-    db.session.add(IndicatorTarget(indicator=indicator, unit=tree["commune"], target=120))
-    now = utcnow()
-    trainings = {
-        "open": create_training(campaign=campaign, title=LONG_TITLE, capacity=40, place="Nhà văn hóa buôn Cư Ê Wi",
-                                trainer="Đoàn Thanh niên xã", starts_at=now - timedelta(minutes=30),
-                                ends_at=now + timedelta(hours=2)),
-        "planned": create_training(campaign=campaign, title="Cài đặt ứng dụng VNeID", village=tree["village2"],
-                                   starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2, hours=2)),
-        "held": create_training(campaign=campaign, title="Thanh toán không dùng tiền mặt", status=TrainingStatus.held,
-                                starts_at=now - timedelta(days=3), ends_at=now - timedelta(days=3) + timedelta(hours=2)),
-        "cancelled": create_training(campaign=campaign, title="Nhận diện lừa đảo trên mạng", status=TrainingStatus.cancelled,
-                                     cancel_reason="Mưa lớn, đường vào buôn bị ngập", starts_at=now - timedelta(days=1),
-                                     ends_at=now - timedelta(days=1) + timedelta(hours=2)),
-        "elsewhere": create_training(campaign=campaign, title="Sử dụng Zalo an toàn", village=tree["other_village"],
-                                     starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=1, hours=2)),
-    }
-    people = [create_participant(LONG_PERSON, phone="0912345678"), create_participant("H'Nga Niê Kdăm", birth_year=1975),
-              create_participant("Y Bhim Êban", birth_year=1962, village=tree["village2"]),
-              create_participant("Nguyen Thi Hoa Ban Me", birth_year=1980),
-              create_participant("Nguyễn Thị Hoa Ban Mê", birth_year=1980)]  # a likely duplicate of the one before
-    coordinator = users["coordinator"]
-    answers = [check_in(trainings["open"], new_scan(person, at=now - timedelta(minutes=20 - n)), user=coordinator)
-               for n, person in enumerate(people[:4])]
-    void_checkin(answers[3].checkin, reason="Quét nhầm thẻ của người nhà", user=coordinator)
-    record_outcomes(people[0], ["vneid_level2"], campaign=campaign, user=coordinator, checkin=answers[0].checkin)
+    campaign, indicator = _campaign(db, tree, create_campaign, day)
+    trainings = _trainings(create_training, campaign, tree)
+    people = _attendance(create_participant, trainings["open"], tree, users["coordinator"])
     compile_campaign(campaign, day - timedelta(days=1))
     _mail(db, tree)
     webhook = subscribe({"url": LONG_URL, "events": ["checkin.recorded", "training.scheduled"]}, user=users["admin"])
-    events = db.session.scalars(db.select(Event).order_by(Event.id.desc()).limit(1)).all()
-    queue_delivery(webhook, events[0])
-    token, enrolment = open_enrolment(tree["commune"], 3, user=coordinator)
-    enrolled = enrol_volunteer(enrolment, {"full_name": "Y Khoa Niê Kdăm – Đoàn Thanh niên buôn Cư Ê Wi"})
-    revoke_volunteer(enrolled, user=coordinator)
-    hold_items([scan_body(people[1], at=now - timedelta(minutes=5), training_id=trainings["open"].id, shown="accepted")],
-               volunteer=enrolled, reason="revoked")
-    forgetful = create_user("coordinator", tree["commune"], "coord-66001-quen-mat-khau")
-    reset_code, _reset = reset_password(forgetful, user=users["admin"])
+    queue_delivery(webhook, db.session.scalars(db.select(Event).order_by(Event.id.desc())).first())
+    token, enrolment = _held_scan(users["coordinator"], trainings["open"], people[1], tree)
+    reset_code, _reset = reset_password(create_user("coordinator", tree["commune"], "coord-66001-quen-mat-khau"),
+                                        user=users["admin"])
     db.session.commit()
     values = {"campaign_id": campaign.id, "training_id": trainings["open"].id, "participant_id": people[0].id,
               "code": tree["commune"].code, "day": (day - timedelta(days=1)).isoformat(), "key": indicator.key,
@@ -150,12 +116,65 @@ def world(db, tree, users, create_user, create_campaign, create_training, create
     return {"values": values, "trainings": trainings, "tree": tree, "people": people}
 
 
+def _campaign(db, tree, create_campaign, day):
+    campaign = create_campaign(name=LONG_CAMPAIGN, start_date=day - timedelta(days=20), deadline=day + timedelta(days=80),
+                               is_public=True)
+    for unit, target in (("commune", 400), ("other_commune", 300), ("village", 250), ("village2", 150)):
+        db.session.add(Target(campaign=campaign, unit=tree[unit], target=target))
+    indicator = Indicator(campaign=campaign, key="vneid_level2", name="Kích hoạt tài khoản định danh điện tử VNeID mức 2")
+    db.session.add_all([indicator, Indicator(campaign=campaign, key="cashless", name="Thanh toán không dùng tiền mặt",
+                                             position=1)])
+    db.session.add(IndicatorTarget(indicator=indicator, unit=tree["commune"], target=120))
+    return campaign, indicator
+
+
+def _trainings(create_training, campaign, tree):
+    now = utcnow()
+
+    def at(days, **values):
+        start = now + timedelta(days=days)
+        return create_training(campaign=campaign, starts_at=start, ends_at=start + timedelta(hours=2), **values)
+    return {
+        "open": at(-1 / 48, title=LONG_TITLE, capacity=40, place="Nhà văn hóa buôn Cư Ê Wi", trainer="Đoàn Thanh niên xã"),
+        "planned": at(2, title="Cài đặt ứng dụng VNeID", village=tree["village2"]),
+        "held": at(-3, title="Thanh toán không dùng tiền mặt", status=TrainingStatus.held),
+        "cancelled": at(-1, title="Nhận diện lừa đảo trên mạng", status=TrainingStatus.cancelled,
+                        cancel_reason="Mưa lớn, đường vào buôn bị ngập"),
+        "elsewhere": at(1, title="Sử dụng Zalo an toàn", village=tree["other_village"]),
+    }
+
+
+def _attendance(create_participant, training, tree, coordinator):
+    """Five people, four checked in (one check-in voided, one outcome ticked), two of them likely the same."""
+    people = [create_participant(LONG_PERSON, phone="0912345678"), create_participant("H'Nga Niê Kdăm", birth_year=1975),
+              create_participant("Y Bhim Êban", birth_year=1962, village=tree["village2"]),
+              create_participant("Nguyen Thi Hoa Ban Me", birth_year=1980),
+              create_participant("Nguyễn Thị Hoa Ban Mê", birth_year=1980)]
+    now = utcnow()
+    answers = [check_in(training, new_scan(person, at=now - timedelta(minutes=20 - n)), user=coordinator)
+               for n, person in enumerate(people[:4])]
+    void_checkin(answers[3].checkin, reason="Quét nhầm thẻ của người nhà", user=coordinator)
+    record_outcomes(people[0], ["vneid_level2"], campaign=training.campaign, user=coordinator,
+                    checkin=answers[0].checkin)
+    return people
+
+
+def _held_scan(coordinator, training, person, tree):
+    """A volunteer enrolled by QR, revoked with a scan still on their phone; return the link's token and enrolment."""
+    token, enrolment = open_enrolment(tree["commune"], 3, user=coordinator)
+    enrolled = enrol_volunteer(enrolment, {"full_name": "Y Khoa Niê Kdăm – Đoàn Thanh niên buôn Cư Ê Wi"})
+    revoke_volunteer(enrolled, user=coordinator)
+    hold_items([scan_body(person, at=utcnow() - timedelta(minutes=5), training_id=training.id, shown="accepted")],
+               volunteer=enrolled, reason="revoked")
+    return token, enrolment
+
+
 def _mail(db, tree):
     recipient = DigestRecipient(unit=tree["commune"], email=LONG_ADDRESS, name="Văn phòng Ban chỉ đạo xã", language="vi")
     db.session.add(recipient)
     for digest in db.session.scalars(db.select(Digest).where(Digest.unit_id == tree["commune"].id)):
         db.session.add(DigestEmail(digest=digest, recipient=recipient, email=LONG_ADDRESS, status=EmailStatus.failed,
-                                   attempts=6, next_attempt_at=None, created_at=datetime.now(UTC),
+                                   attempts=6, next_attempt_at=None, created_at=utcnow(),
                                    last_error="550 5.1.1 Recipient address rejected: User unknown in virtual mailbox"))
 
 
