@@ -82,6 +82,18 @@ def test_the_daily_job_compiles_today_after_the_missing_days_and_mails_today_onl
     assert db.session.scalar(sa.select(sa.func.count(DigestEmail.id))) == 1
 
 
+def test_todays_digests_compiled_before_the_digest_time_are_compiled_and_mailed_by_the_next_sync_after_it(
+        db, dummy_campaign, recipient):
+    early = datetime(2025, 7, 18, 5, 0, tzinfo=ICT)
+    assert jobs.sync_digests(now=early) == 12
+    # The daily run at 06:00 did not happen (the scheduler was down, or killed before it finished).
+    assert jobs.sync_digests(now=MORNING) == 3
+    emails = db.session.scalars(sa.select(DigestEmail)).all()
+    assert [(email.digest.date, email.digest.unit.code) for email in emails] == [(date(2025, 7, 18), "66")]
+    assert jobs.sync_digests(now=MORNING + timedelta(minutes=1)) == 0
+    assert db.session.scalar(sa.select(sa.func.count(DigestEmail.id))) == 1
+
+
 @pytest.mark.parametrize("day", [date(2025, 7, 14), date(2025, 10, 27)])
 def test_the_daily_job_does_nothing_outside_the_campaign(db, dummy_campaign, day):
     now = datetime.combine(day, time(6, 0), tzinfo=ICT)

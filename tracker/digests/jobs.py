@@ -5,6 +5,9 @@ it gives every campaign not yet over a daily job at its ``digest_time`` in its t
 campaigns created or changed later are picked up without a restart, and it compiles every digest
 missing from the start date to today, one committed day at a time. The daily job compiles the
 digest dated today and queues its e-mails; digests of past days that are caught up send none.
+Today's digests compiled before the digest time (the sync's early compile) count as unfinished
+once that time has passed: a daily run that was missed, or killed part-way, is made up by the
+next sync, which compiles and mails them.
 """
 import logging
 import threading
@@ -66,12 +69,24 @@ def catch_up(campaign, *, before=None, now=None):
     once today's digest time has passed (the daily job was missed); past days send none.
     """
     compiled = 0
-    for day in operations.missing_days(campaign, now=now):
+    for day in unfinished_days(campaign, now=now):
         if (before and day >= before) or not has_lease():
             break
         is_mailed = day == campaign_today(campaign, now=now) and is_digest_time_past(campaign, now=now)
         compiled += compile_day(campaign, day, mail=is_mailed, now=now)
     return compiled
+
+
+def unfinished_days(campaign, *, now=None):
+    """Return the days with a digest missing, and today when its digest time has passed since one of
+    today's digests was compiled (the daily run did not happen, or stopped part-way)."""
+    days = operations.missing_days(campaign, now=now)
+    day = campaign_today(campaign, now=now)
+    if day in days or operations.last_day(campaign, now=now) != day or not is_digest_time_past(campaign, now=now):
+        return days
+    if operations.has_digest_compiled_before(campaign, day, digest_instant(campaign, day)):
+        days.append(day)
+    return days
 
 
 def compile_day(campaign, day, *, mail=False, now=None):
@@ -95,8 +110,12 @@ def compile_day(campaign, day, *, mail=False, now=None):
 
 def is_digest_time_past(campaign, *, now=None):
     """Tell whether today's digest time of ``campaign`` has come."""
-    day = campaign_today(campaign, now=now)
-    return (now or utcnow()) >= combine_local(day, campaign.digest_time, campaign.timezone)
+    return (now or utcnow()) >= digest_instant(campaign, campaign_today(campaign, now=now))
+
+
+def digest_instant(campaign, day):
+    """Return the instant of ``campaign``'s digest time on ``day``."""
+    return combine_local(day, campaign.digest_time, campaign.timezone)
 
 
 def compile_daily_digests(campaign_id, *, now=None):

@@ -109,3 +109,9 @@ def missing_days(campaign, *, now=None):
     ).all())
     days = (campaign.start_date + timedelta(days=n) for n in range((last - campaign.start_date).days + 1))
     return [day for day in days if stored.get(day, 0) < units]
+
+
+def has_digest_compiled_before(campaign, day, instant):
+    """Tell whether a stored digest of ``campaign`` for ``day`` was compiled before ``instant``."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        Digest.campaign_id == campaign.id, Digest.date == day, Digest.compiled_at < instant)))
