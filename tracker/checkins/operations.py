@@ -94,12 +94,8 @@ def check_in(training, scan, *, user, source=None, is_offline=False, now=None, v
 
 
 def admit(training, scan, *, user, now=None, people=None):
-    """Apply the check-in rules to a scan before anything is written.
-
-    Return ``(participant, None)`` when the scan may be stored, or ``(None, answer)`` when it was
-    stored before: a scan accepted once is answered the same when replayed, even if the rules
-    would now refuse it (the training since cancelled, a key since rotated). Raise the refusal.
-    """
+    """Apply the rules before anything is written: ``(participant, None)`` when the scan may be stored,
+    ``(None, answer)`` when it was stored before (answered as then, even if the rules now refuse it); else raise."""
     ensure_can(user, "checkins.record", training.village)
     code = None
     try:
@@ -186,9 +182,7 @@ def replay(training, scan_id, code=None):
 
 
 def answer_insert(training, participant, scan, checkin, *, user):
-    """Answer an admitted scan after its INSERT: ``checkin`` is the row stored, or None when a unique index
-    refused it, and the scan is answered from the row that won (the same scan sent again, or the person
-    already in)."""
+    """Answer an admitted scan after its INSERT: ``checkin`` stored, or None (answered from the row that won)."""
     if checkin is not None:
         record_checkin(checkin, user=user)
         return ScanAnswer(checkin, ScanResult.checked_in)
@@ -214,33 +208,6 @@ def insert_checkin(training, participant, **values):
         set_committed_value(checkin, "training", training)
         set_committed_value(checkin, "participant", participant)
     return checkin
-
-
-def insert_checkins(rows):
-    """Insert the check-ins of ``rows`` (``(training, participant, values)``) in one statement.
-
-    Return, for each row, its stored ``CheckIn`` or None where a unique index refused it (as
-    ``insert_checkin``; within the batch, the earlier of two rows for one person and training wins).
-    Each stored row is claimed by one item only, so a scan sent twice in one batch is stored and
-    answered once.
-    """
-    if not rows:
-        return []
-    values = [dict(values, training_id=training.id, participant_id=participant.id)
-              for training, participant, values in rows]
-    stmt = dialect_insert(db.session, CheckIn).values(values).on_conflict_do_nothing().returning(CheckIn)
-    stored = {checkin.scan_id: checkin for checkin in db.session.scalars(stmt)}
-    claimed = []
-    for training, participant, row in rows:
-        checkin = stored.get(row["scan_id"])
-        if checkin is None or checkin.training_id != training.id or checkin.participant_id != participant.id:
-            claimed.append(None)
-            continue
-        del stored[row["scan_id"]]
-        set_committed_value(checkin, "training", training)
-        set_committed_value(checkin, "participant", participant)
-        claimed.append(checkin)
-    return claimed
 
 
 def record_checkin(checkin, *, user):

@@ -3,13 +3,15 @@ import contextlib
 
 import marshmallow as ma
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.auth.access import ensure_can
-from tracker.checkins.models import CheckInSource
-from tracker.checkins.operations import admit, answer_insert, card_codes, check_in, checkin_values, insert_checkins
+from tracker.checkins.models import CheckIn, CheckInSource
+from tracker.checkins.operations import admit, answer_insert, card_codes, check_in, checkin_values
 from tracker.checkins.queries import find_training, participants_by_code
 from tracker.checkins.schemas import SyncScanSchema
 from tracker.core.args import flatten
+from tracker.core.db import dialect_insert
 from tracker.core.errors import AppError, InvalidInput, NotFound
 from tracker.events import operations as events
 from tracker.extensions import db
@@ -128,3 +130,30 @@ def _raw_scan_id(item):
     """Return the scan id of a malformed item as sent, if it is short text."""
     scan_id = item.get("scan_id") if isinstance(item, dict) else None
     return scan_id if isinstance(scan_id, str) and len(scan_id) <= 100 else None
+
+
+def insert_checkins(rows):
+    """Insert the check-ins of ``rows`` (``(training, participant, values)``) in one statement.
+
+    Return, for each row, its stored ``CheckIn`` or None where a unique index refused it (as
+    ``insert_checkin``; within the batch, the earlier of two rows for one person and training wins).
+    Each stored row is claimed by one item only, so a scan sent twice in one batch is stored and
+    answered once.
+    """
+    if not rows:
+        return []
+    values = [dict(values, training_id=training.id, participant_id=participant.id)
+              for training, participant, values in rows]
+    stmt = dialect_insert(db.session, CheckIn).values(values).on_conflict_do_nothing().returning(CheckIn)
+    stored = {checkin.scan_id: checkin for checkin in db.session.scalars(stmt)}
+    claimed = []
+    for training, participant, row in rows:
+        checkin = stored.get(row["scan_id"])
+        if checkin is None or checkin.training_id != training.id or checkin.participant_id != participant.id:
+            claimed.append(None)
+            continue
+        del stored[row["scan_id"]]
+        set_committed_value(checkin, "training", training)
+        set_committed_value(checkin, "participant", participant)
+        claimed.append(checkin)
+    return claimed
