@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import VIEWPORT, screenshot
+from tests.browser.conftest import VIEWPORT, screenshot, sign_in
 from tests.checkins.scans import scan_body
 from tracker.campaigns.models import Target
 from tracker.core.time import utcnow
@@ -57,5 +57,36 @@ def test_the_public_page_on_a_phone(browser, live_server, db, users, tree, open_
         assert page.evaluate("() => document.documentElement.scrollWidth") <= VIEWPORT["width"]
         assert context.cookies() == []
         screenshot(page, "public-progress.png", full_page=True)
+    finally:
+        context.close()
+
+
+def test_the_province_dashboard_on_a_desktop_ranks_communes_in_a_table(fast, browser, live_server, db, users, tree, api_as,
+                                                                       open_training, create_participant):
+    """At desktop width the ranking is a table with its header row (a phone stacks it, see above)."""
+    campaign = open_training.campaign
+    db.session.add_all([Target(campaign=campaign, unit=tree["commune"], target=10),
+                        Target(campaign=campaign, unit=tree["other_commune"], target=5)])
+    db.session.commit()
+    person = create_participant("Nguyễn Thị Hoa")
+    assert api_as(users["volunteer"]).post(f"/api/v1/trainings/{open_training.id}/checkins",
+                                           json=scan_body(person, at=utcnow())).status_code == 201
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN", base_url=live_server.url)
+    try:
+        page = context.new_page()
+        sign_in(page, users["admin"].username)
+        page.goto("/dashboard")
+        assert page.inner_text("h1") == "Tỉnh Đắk Lắk"
+        header = page.locator(".digest-ranking thead")
+        assert header.is_visible() and "%" in header.inner_text()
+        rows = page.locator(".digest-ranking tbody tr")
+        names = [rows.nth(index).locator("td").nth(1).inner_text() for index in range(rows.count())]
+        assert names == ["Xã Ea Kao", "Phường Tân An"], names
+        # Each row is one line of cells side by side, not a stacked card.
+        cells = rows.first.locator("td")
+        tops = {round(cells.nth(index).bounding_box()["y"]) for index in range(cells.count())}
+        assert len(tops) == 1, tops
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+        screenshot(page, "dashboard-desktop.png", full_page=True)
     finally:
         context.close()
