@@ -26,6 +26,7 @@ def create_campaign(data, *, user):
         digest_time=data["digest_time"],
         target=data.get("target"),
         topics=[topic.strip() for topic in data["topics"]],
+        is_public=data.get("is_public", False),
     )
     db.session.add(campaign)
     db.session.flush()
