@@ -229,20 +229,31 @@ async function startCamera() {
     $("camera-message").textContent = T.no_camera;
     $("camera-message").hidden = false;
     video.hidden = true;
+    document.body.dataset.camera = "none";
     return;
   }
-  if (await scanner.hasFlash()) {
-    $("torch").hidden = false;
-    $("torch").addEventListener("click", () => scanner.toggleFlash());
-  }
-  if ((await QrScanner.listCameras()).length > 1) {
-    let facing = "environment";
+  // The torch shows while the camera playing has one (a phone's rear camera, seldom its front one).
+  const offerTorch = async () => { $("torch").hidden = !(await scanner.hasFlash()); };
+  $("torch").addEventListener("click", () => scanner.toggleFlash());
+  await offerTorch();
+  // The switch goes round the cameras by id from the one playing (the rear one, which start() asked
+  // for): many cameras report no facing mode, so "user"/"environment" may reopen the same one, and a
+  // phone may have several rear cameras.
+  const cameras = (await QrScanner.listCameras(true)).map((camera) => camera.id);
+  if (cameras.length > 1) {
     $("switch").hidden = false;
-    $("switch").addEventListener("click", () => {
-      facing = facing === "environment" ? "user" : "environment";
-      scanner.setCamera(facing);
+    $("switch").addEventListener("click", async () => {
+      const playing = video.srcObject?.getVideoTracks()[0]?.getSettings().deviceId;
+      $("switch").disabled = true;  // one switch at a time
+      try {
+        await scanner.setCamera(cameras[(cameras.indexOf(playing) + 1) % cameras.length]);
+        await offerTorch();
+      } finally {
+        $("switch").disabled = false;
+      }
     });
   }
+  document.body.dataset.camera = "on";
 }
 
 // Continuous scanning: a code still in view (or seen again within 3 s) is not scanned twice.
