@@ -1,9 +1,14 @@
 """A person's data as a one-document PDF (DejaVu Sans: every Vietnamese letter prints)."""
 from flask_babel import gettext as _
+from fpdf.enums import XPos, YPos
 
 from tracker.core.pdf import FONT, new_pdf
 
-MARGIN, WIDTH = 15, 180
+#: The label column is wide enough for a bold ISO timestamp (the trainings' rows).
+MARGIN, WIDTH, LABEL = 15, 180, 60
+#: Where a block of text leaves the cursor: back at the left margin, on the next line (fpdf2 would
+#: leave it at the block's right edge, and the next row would be drawn off the page).
+NEXT_LINE = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
 
 def personal_data_pdf(data):
@@ -14,9 +19,9 @@ def personal_data_pdf(data):
     pdf.set_margins(MARGIN, MARGIN)
     pdf.add_page()
     pdf.set_font(FONT, "B", 16)
-    pdf.multi_cell(WIDTH, 8, _("Personal data kept by the 100 Peak Days tracker"))
+    pdf.multi_cell(WIDTH, 8, _("Personal data kept by the 100 Peak Days tracker"), **NEXT_LINE)
     pdf.set_font(FONT, "", 9)
-    pdf.multi_cell(WIDTH, 5, _("Exported %(when)s (UTC).", when=data["exported_at"]))
+    pdf.multi_cell(WIDTH, 5, _("Exported %(when)s (UTC).", when=data["exported_at"]), **NEXT_LINE)
     pdf.ln(3)
     rows = [(_("Code"), person["code"]), (_("Full name"), person["full_name"]),
             (_("Birth year"), person["birth_year"]), (_("Gender"), person["gender"]),
@@ -36,17 +41,17 @@ def personal_data_pdf(data):
 def _table(pdf, rows):
     for label, value in rows:
         pdf.set_font(FONT, "B", 10)
-        pdf.cell(50, 6, str(label))
+        pdf.cell(LABEL, 6, str(label))
         pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(WIDTH - 50, 6, str(value))
+        pdf.multi_cell(WIDTH - LABEL, 6, str(value), align="L", **NEXT_LINE)
 
 
 def _section(pdf, title, rows):
     pdf.ln(4)
     pdf.set_font(FONT, "B", 12)
-    pdf.multi_cell(WIDTH, 7, title)
+    pdf.multi_cell(WIDTH, 7, title, **NEXT_LINE)
     if rows:
         _table(pdf, rows)
     else:
         pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(WIDTH, 6, "—")
+        pdf.multi_cell(WIDTH, 6, "—", **NEXT_LINE)
