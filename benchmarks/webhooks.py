@@ -77,6 +77,16 @@ def prepare(env):
                        capture_output=True)
 
 
+def explain_missing(port, token, hook_id, receiver, after):
+    """Say, for each event made after ``after`` that never arrived, what its delivery shows."""
+    events = call(port, "GET", f"/events?after={after}&limit=100", token=token)["items"]
+    made = [event["id"] for event in events if event["type"] == "unit.imported"]
+    deliveries = {item["event_id"]: item for item in call(port, "GET", f"/webhooks/{hook_id}/deliveries?limit=100",
+                                                          token=token)["items"]}
+    return [f"not received: event {event_id}, delivery {deliveries.get(event_id, 'none')}"
+            for event_id in made if event_id not in receiver.arrivals]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgresql", action="store_true")
@@ -98,6 +108,7 @@ def main():
             hook = call(port, "POST", "/webhooks", {"url": receiver.url, "events": ["unit.imported"]}, token)
             receiver.secret = hook["secret"]
             answered = []
+            after = max((event["id"] for event in call(port, "GET", "/events?limit=100", token=token)["items"]), default=0)
             for number in range(args.events):
                 call(port, "POST", "/units/import", UNITS.format(501 + number).encode(), token, "text/csv")
                 answered.append(time.monotonic())
@@ -105,12 +116,15 @@ def main():
             deadline = time.monotonic() + 30
             while len(receiver.arrivals) < args.events and time.monotonic() < deadline:
                 time.sleep(0.05)
+            missing = explain_missing(port, token, hook["id"], receiver, after)
         ids = sorted(receiver.arrivals)
         latencies = sorted(receiver.arrivals[event_id][0] - at for event_id, at in zip(ids, answered))
         kind = "PostgreSQL" if args.postgresql else "SQLite"
         print(f"{kind}, gunicorn {args.workers} gthread workers, {args.events} events {args.pause} s apart")
         print(f"delivered {len(ids)}/{args.events}; duplicates {len(receiver.order) - len(ids)}; "
               f"in order: {receiver.order == sorted(receiver.order)}; signatures verified: all")
+        for line in missing:
+            print(line)
         if latencies:
             print(f"commit → receiver: median {statistics.median(latencies) * 1000:.0f} ms, "
                   f"p90 {latencies[int(0.9 * (len(latencies) - 1))] * 1000:.0f} ms, "
