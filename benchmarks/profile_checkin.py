@@ -1,17 +1,20 @@
 """Where a check-in's time goes: cProfile around real requests through the Flask test client.
 
 Single check-ins (``POST /api/v1/trainings/{id}/checkins``) and a 500-scan sync batch, each a
-new row and its event, after a warm-up; prints the mean cost per request, the statements each
-request sent to the database, and the functions that took the most time (own time, and with
-what they call).
+new row and its event, after a warm-up; prints the CPU time a check-in costs this process without
+the profiler (the test client's share included), then under cProfile the statements each request
+sent to the database, the CPU time by package and the functions that took the most time (own
+time, and with what they call).
 
     .venv/bin/python benchmarks/profile_checkin.py [--postgresql] [--requests 500] [--top 30]
 """
 import argparse
+import collections
 import cProfile
 import io
 import os
 import pstats
+import re
 import sys
 import time
 from pathlib import Path
@@ -39,9 +42,25 @@ def statements(app):
     return counter
 
 
+def by_package(stats, count):
+    """Return lines of own time per request grouped by where the code lives (a package, ours, the stdlib)."""
+    totals = collections.Counter()
+    for (filename, _line, _name), (_calls, _primitive, own, _cumulative, _callers) in stats.stats.items():
+        found = re.search(r"site-packages/([^/]+)", filename)
+        if found:
+            key = found.group(1).removesuffix(".py")
+        elif "/tracker/" in filename:
+            key = "tracker (ours)"
+        else:
+            key = "stdlib and builtins"
+        totals[key] += own
+    whole = sum(totals.values())
+    return [f"  {key:24} {own * 1000 / count:6.2f} ms  {100 * own / whole:5.1f} %" for key, own in totals.most_common(12)]
+
+
 def profile(send, items, top):
-    """Send each item under cProfile; print the mean wall time and the top functions."""
-    profiler = cProfile.Profile()
+    """Send each item under cProfile; print the mean wall time, the process time by package and the top functions."""
+    profiler = cProfile.Profile(time.process_time)
     started = time.perf_counter()
     profiler.enable()
     for item in items:
@@ -50,6 +69,7 @@ def profile(send, items, top):
     wall = (time.perf_counter() - started) / len(items)
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
+    out.write("CPU time per request by package (own time, under cProfile):\n" + "\n".join(by_package(stats, len(items))) + "\n\n")
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
     return wall, out.getvalue()
@@ -80,6 +100,12 @@ def main():
         single = send(checkin_request, 201)
         for item in scans[:100]:
             single(item)
+        plain = scans[100 + args.requests + 1000: 100 + 2 * args.requests + 1000]
+        started = time.process_time()
+        for item in plain:
+            single(item)
+        print(f"single check-in without the profiler: {(time.process_time() - started) * 1000 / len(plain):.2f} ms "
+              f"of CPU per request ({len(plain)} requests)")
         counter[0] = 0
         wall, text = profile(single, scans[100: 100 + args.requests], args.top)
         print(f"single check-in: {wall * 1000:.2f} ms per request (under cProfile), "
