@@ -261,6 +261,13 @@ def test_a_void_needs_a_reason(users, api_as, dummy_training, dummy_participant,
     assert api.post("/api/v1/checkins/99999/void", json={"reason": "x"}).status_code == 404
 
 
+@pytest.mark.parametrize("checkin_id", [2**31, 2**63 - 1, 2**63])
+def test_a_check_in_id_of_any_size_is_404_when_unknown(users, api_as, checkin_id):
+    # Check-in ids are 64-bit: past 2**31 the route still matches and answers not found.
+    response = api_as(users["coordinator"]).post(f"/api/v1/checkins/{checkin_id}/void", json={"reason": "x"})
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
 # Walk-ins --------------------------------------------------------------------------------------
 
 def _walk_in(**change):

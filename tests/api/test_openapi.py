@@ -1,3 +1,6 @@
+import re
+
+
 def test_the_openapi_document_covers_every_api_operation(app, client):
     document = client.get("/api/v1/openapi.json").json
     assert document["openapi"].startswith("3.")
@@ -6,7 +9,7 @@ def test_the_openapi_document_covers_every_api_operation(app, client):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.endpoint in {"api-docs.openapi_json", "static"}:
             continue
-        path = rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         routed |= {(path, method) for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert routed and routed <= documented
     create = document["paths"]["/api/v1/trainings"]["post"]

@@ -129,6 +129,21 @@ def test_list_filters_and_pages(users, api_as, create_training, tree, dummy_camp
     assert api.get("/api/v1/trainings?limit=100000").status_code == 422
 
 
+# Ids past 2**31 - 1 reached PostgreSQL's ``integer`` columns and came back as 500s (schemathesis).
+@pytest.mark.parametrize("url", ["/api/v1/trainings/{id}", "/api/v1/campaigns/{id}", "/api/v1/participants/{id}",
+                                 "/api/v1/trainings/{id}/checkins", "/api/v1/webhooks/{id}"])
+def test_an_id_past_what_its_column_holds_is_404(users, api_as, url):
+    response = api_as(users["admin"]).get(url.format(id=2**31))
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_a_campaign_id_past_what_its_column_holds_is_refused(users, api_as, dummy_campaign):
+    response = api_as(users["coordinator"]).post("/api/v1/trainings", json=_new(dummy_campaign, campaign_id=2**31))
+    assert response.status_code == 422 and "campaign_id" in response.json["error"]["fields"]
+    listing = api_as(users["coordinator"]).get(f"/api/v1/trainings?campaign_id={2**31}")
+    assert listing.status_code == 422 and "campaign_id" in listing.json["error"]["fields"]
+
+
 @pytest.mark.parametrize("cursor_values", [["abc", 1], [1, 2], [{"t": "2025-08-20T08:00:00"}, 1], [{"t": "x"}, 1], "[]"])
 def test_forged_cursors_are_refused(users, api_as, dummy_training, cursor_values):
     import base64

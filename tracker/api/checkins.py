@@ -63,7 +63,7 @@ def create_walk_in(data, training_id):
     return walk_in
 
 
-@bp.post("/checkins/<int:checkin_id>/void")
+@bp.post("/checkins/<bigint:checkin_id>/void")
 @requires("checkins.undo_own")
 @bp.arguments(VoidSchema)
 @bp.response(200, CheckInSchema)

@@ -67,7 +67,7 @@ def export_roster(training_id, extension):
     return sheet_response(roster_sheet(training), extension, export_name(_("Check-ins"), training.title, day))
 
 
-@bp.post("/checkins/<int:checkin_id>/void")
+@bp.post("/checkins/<bigint:checkin_id>/void")
 @requires("checkins.void")
 @login_required
 def void(checkin_id):

@@ -116,10 +116,10 @@ parser = Parser()
 
 
 class Id(ma.fields.Integer):
-    """An id given as input: a positive integer the database can hold (else a clear 422)."""
+    """An id given as input: a positive integer its column can hold (else a clear 422)."""
 
-    def __init__(self, **kwargs):
-        super().__init__(strict=False, validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+    def __init__(self, *, largest=MAX_ID, **kwargs):
+        super().__init__(strict=False, validate=ma.validate.Range(min=1, max=largest), **kwargs)
 
 
 class DropBlanks:

@@ -5,7 +5,7 @@ import marshmallow as ma
 from flask_babel import gettext as _
 
 from tracker.core.args import DropBlanks, Id
-from tracker.core.routing import MAX_ID
+from tracker.core.routing import MAX_BIG_ID
 
 #: The days the audit trail may be filtered by (beyond them a day's bounds are not instants).
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
@@ -23,7 +23,7 @@ class EventSchema(ma.Schema):
 
 
 class EventListArgsSchema(ma.Schema):
-    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_ID))
+    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_BIG_ID))
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
     type = ma.fields.List(ma.fields.String(), metadata={"description": "Only these event types"})
 
@@ -41,7 +41,7 @@ class AuditArgsSchema(DropBlanks, ma.Schema):
     actor = ma.fields.String(validate=ma.validate.Length(max=80))
     since = ma.fields.Date(validate=ma.validate.Range(min=FIRST_DAY, max=LAST_DAY))
     until = ma.fields.Date(validate=ma.validate.Range(min=FIRST_DAY, max=LAST_DAY))
-    before = Id()
+    before = Id(largest=MAX_BIG_ID)
 
     @ma.post_load
     def strip(self, data, **kwargs):
