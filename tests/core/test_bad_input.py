@@ -53,6 +53,14 @@ def test_nul_characters_in_addresses_are_refused(client, users, login, url):
     assert client.get(url).status_code == 422
 
 
+@pytest.mark.parametrize("query", ["type=training.scheduled&type=x%00", "type=x%00"])
+def test_a_nul_character_in_any_value_of_a_repeated_parameter_is_refused(users, api_as, query):
+    """Only the first value was checked: a NUL in the second reached PostgreSQL, a 500 (schemathesis)."""
+    response = api_as(users["admin"]).get(f"/api/v1/events?{query}")
+    assert response.status_code == 422
+    assert response.json["error"]["message"] == "The input contains a NUL character."
+
+
 def test_nul_characters_in_json_are_refused(users, api_as, dummy_campaign, db):
     response = api_as(users["coordinator"]).post("/api/v1/trainings", json={
         "campaign_id": dummy_campaign.id, "village": "6600101", "title": "VNeID\x00", "topic": "VNeID",

@@ -1,6 +1,7 @@
 """The one way input is loaded: a marshmallow schema through webargs, for JSON, query strings
 and form posts alike. Failures raise :class:`~tracker.core.errors.InvalidInput`."""
 import io
+from itertools import chain
 
 import marshmallow as ma
 from flask import request
@@ -62,7 +63,9 @@ def nesting_exceeds(data, depth):
 
 def refuse_nul_characters():
     """Refuse input carrying NUL characters, which no text column can store (PostgreSQL rejects them)."""
-    texts = [*request.args.values(), *request.form.values(), *(request.view_args or {}).values()]
+    # Every value of a repeated parameter (``?type=a&type=b``), not only the first as ``values()`` gives.
+    texts = [*chain.from_iterable(request.args.listvalues()), *chain.from_iterable(request.form.listvalues()),
+             *(request.view_args or {}).values()]
     if any(isinstance(text, str) and "\x00" in text for text in texts):
         raise InvalidInput(_("The input contains a NUL character."))
     if request.mimetype in {"application/json", "text/csv", "text/plain"}:
