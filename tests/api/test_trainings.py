@@ -144,7 +144,11 @@ def test_a_campaign_id_past_what_its_column_holds_is_refused(users, api_as, dumm
     assert listing.status_code == 422 and "campaign_id" in listing.json["error"]["fields"]
 
 
-@pytest.mark.parametrize("cursor_values", [["abc", 1], [1, 2], [{"t": "2025-08-20T08:00:00"}, 1], [{"t": "x"}, 1], "[]"])
+# A forged id of the wrong type or past its column was a 500 on both databases.
+@pytest.mark.parametrize("cursor_values", [["abc", 1], [1, 2], [{"t": "2025-08-20T08:00:00"}, 1], [{"t": "x"}, 1], "[]",
+                                           [{"t": "2025-08-20T08:00:00+00:00"}, "abc"],
+                                           [{"t": "2025-08-20T08:00:00+00:00"}, 2**31],
+                                           [{"t": "2025-08-20T08:00:00+00:00"}, 2**70]])
 def test_forged_cursors_are_refused(users, api_as, dummy_training, cursor_values):
     import base64
     import json

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from tracker.core.db import UTCDateTime
 from tracker.core.errors import InvalidInput
+from tracker.core.routing import MAX_BIG_ID, MAX_ID
 from tracker.extensions import db
 
 DEFAULT_LIMIT = 50
@@ -54,7 +55,7 @@ def paginate(stmt, columns, *, cursor=None, limit=DEFAULT_LIMIT):
     if cursor:
         try:
             values = decode_cursor(cursor, len(columns))
-            if any(isinstance(value, datetime) != _is_datetime(column) for column, value in zip(columns, values)):
+            if not all(_fits(column, value) for column, value in zip(columns, values)):
                 raise ValueError("cursor of another listing")
         except ValueError:
             fields = {"cursor": [_("Not a valid cursor.")]}
@@ -67,6 +68,16 @@ def paginate(stmt, columns, *, cursor=None, limit=DEFAULT_LIMIT):
     rows = rows[:limit]
     last = rows[-1]
     return rows, encode_cursor([getattr(last, column.key) for column in columns])
+
+
+def _fits(column, value):
+    """Tell whether a cursor value can be compared with ``column``: a forged one may crash the query."""
+    if _is_datetime(column):
+        return isinstance(value, datetime)
+    if isinstance(column.type, sa.Integer):
+        largest = MAX_BIG_ID if isinstance(column.type, sa.BigInteger) else MAX_ID
+        return isinstance(value, int) and abs(value) <= largest
+    return isinstance(value, str) and "\x00" not in value
 
 
 def _is_datetime(column):
