@@ -3,6 +3,7 @@ import marshmallow as ma
 from flask_babel import gettext as _
 
 from tracker.auth.models import Role
+from tracker.core.text import Line
 from tracker.geo.schemas import UnitField
 
 USERNAME = ma.validate.Regexp(r"^[a-z0-9][a-z0-9._-]{2,79}$",
@@ -26,7 +27,7 @@ class UserCreateSchema(ma.Schema):
     password = ma.fields.String(required=True, load_only=True, validate=PASSWORD)
     role = ma.fields.Enum(Role, by_value=True, required=True)
     unit = UnitField(required=True)
-    full_name = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
+    full_name = Line(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
     email = ma.fields.Email(load_default=None, allow_none=True)
     #: The creator chose the password: the person must choose their own at first sign-in.
     must_change_password = ma.fields.Boolean(load_default=False)
@@ -46,7 +47,7 @@ class UserCreateSchema(ma.Schema):
 class UserUpdateSchema(ma.Schema):
     """An account's edit form: every editable field is sent (blank name or e-mail: none)."""
 
-    full_name = ma.fields.String(required=True, allow_none=True, validate=ma.validate.Length(max=200))
+    full_name = Line(required=True, allow_none=True, validate=ma.validate.Length(max=200))
     email = ma.fields.Email(required=True, allow_none=True)
     role = ma.fields.Enum(Role, by_value=True, required=True)
     unit = UnitField(required=True)

@@ -4,6 +4,7 @@ from datetime import time
 import marshmallow as ma
 from flask_babel import gettext as _
 
+from tracker.core.text import Line
 from tracker.core.time import DEFAULT_TIMEZONE, is_valid_zone
 from tracker.geo.models import UnitLevel
 from tracker.geo.schemas import UnitField
@@ -41,7 +42,7 @@ class CampaignListSchema(ma.Schema):
 
 
 class CampaignCreateSchema(ma.Schema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    name = Line(required=True, validate=ma.validate.Length(min=1, max=200))
     unit = UnitField(required=True, levels=[UnitLevel.province])
     start_date = ma.fields.Date(required=True)
     deadline = ma.fields.Date(required=True)

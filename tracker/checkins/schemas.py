@@ -7,6 +7,7 @@ from tracker.cards.tokens import make_token
 from tracker.checkins.models import CheckInSource, HeldKind, Shown
 from tracker.core.args import DropBlanks, Id
 from tracker.core.pagination import PageArgsSchema
+from tracker.core.text import Line
 from tracker.core.time import UTC
 from tracker.participants.models import Gender
 from tracker.participants.schemas import ParticipantCreateSchema
@@ -142,7 +143,7 @@ class UnitCheckinsArgsSchema(DropBlanks, ma.Schema):
 
 
 class VoidSchema(ma.Schema):
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(max=500))
+    reason = Line(required=True, validate=ma.validate.Length(max=500))
 
     @ma.validates("reason")
     def validate_reason(self, value, **kwargs):
@@ -241,4 +242,4 @@ class HeldHandoverSchema(ma.Schema):
 
 
 class HeldDiscardSchema(DropBlanks, ma.Schema):
-    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    reason = Line(load_default="", validate=ma.validate.Length(max=500))

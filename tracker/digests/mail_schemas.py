@@ -4,6 +4,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from tracker.core.args import DropBlanks
+from tracker.core.text import Line
 from tracker.digests.models import EmailStatus
 from tracker.geo.schemas import CODE_PATTERN, UnitField
 
@@ -15,17 +16,15 @@ def _validate_language(value):
 
 class RecipientCreateSchema(DropBlanks, ma.Schema):
     email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
-    name = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200))
+    name = Line(load_default=None, validate=ma.validate.Length(max=200))
     language = ma.fields.String(load_default="vi", validate=_validate_language)
 
     @ma.pre_load
     def strip(self, data, **kwargs):
-        """Trim the address and put the name on one line: pasted text often carries spaces and breaks."""
+        """Trim the address: pasted text often carries spaces and breaks (``Line`` cleans the name)."""
         data = dict(data)
         if isinstance(data.get("email"), str):
             data["email"] = data["email"].strip()
-        if isinstance(data.get("name"), str):
-            data["name"] = " ".join(data["name"].split())
         return data
 
 

@@ -2,6 +2,7 @@
 import marshmallow as ma
 from flask_babel import gettext as _
 
+from tracker.core.text import Line
 from tracker.geo.models import UnitLevel
 from tracker.geo.queries import get_unit
 
@@ -56,7 +57,7 @@ class UnitRowSchema(ma.Schema):
     """One row of the units CSV: ``code,name,level,parent_code,population``."""
 
     code = ma.fields.String(required=True, validate=ma.validate.Regexp(CODE_PATTERN))
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    name = Line(required=True, validate=ma.validate.Length(min=1, max=200))
     level = ma.fields.Enum(UnitLevel, by_value=True, required=True)
     parent_code = ma.fields.String(load_default=None, allow_none=True)
     population = ma.fields.Integer(

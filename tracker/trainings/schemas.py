@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 
 from tracker.core.args import DropBlanks, Id
 from tracker.core.pagination import PageArgsSchema
+from tracker.core.text import Line
 from tracker.core.time import combine_local
 from tracker.geo.models import UnitLevel
 from tracker.geo.schemas import UnitField
@@ -32,21 +33,19 @@ class TrainingSchema(ma.Schema):
 
 
 def _optional_text(max_length):
-    return ma.fields.String(
-        load_default=None, allow_none=True, validate=ma.validate.Length(max=max_length)
-    )
+    return Line(load_default=None, allow_none=True, validate=ma.validate.Length(max=max_length))
 
 
 class TrainingUpdateSchema(ma.Schema):
     """Fields a coordinator may change; all optional."""
 
     village = UnitField(levels=[UnitLevel.village])
-    title = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    title = Line(validate=ma.validate.Length(min=1, max=200))
     topic = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
     starts_at = ma.fields.AwareDateTime(metadata=_AWARE_HELP)
     ends_at = ma.fields.AwareDateTime(metadata=_AWARE_HELP)
-    place = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
-    trainer = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    place = Line(allow_none=True, validate=ma.validate.Length(max=200))
+    trainer = Line(allow_none=True, validate=ma.validate.Length(max=200))
     capacity = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1, max=10000))
 
     @ma.pre_load
@@ -76,7 +75,7 @@ class TrainingUpdateSchema(ma.Schema):
 class TrainingCreateSchema(TrainingUpdateSchema):
     campaign_id = Id(required=True)
     village = UnitField(required=True, levels=[UnitLevel.village])
-    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    title = Line(required=True, validate=ma.validate.Length(min=1, max=200))
     topic = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
     starts_at = ma.fields.AwareDateTime(required=True, metadata=_AWARE_HELP)
     ends_at = ma.fields.AwareDateTime(required=True, metadata=_AWARE_HELP)
@@ -88,7 +87,7 @@ class TrainingCreateSchema(TrainingUpdateSchema):
 
 
 class TrainingCancelSchema(ma.Schema):
-    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    reason = Line(load_default="", validate=ma.validate.Length(max=500))
 
 
 class TrainingListArgsSchema(PageArgsSchema):
