@@ -23,14 +23,14 @@ FORMULA = '=HYPERLINK("http://x","y")'
 JINJA = "{{7*7}} {% raw %} Hoa"
 FORMAT = "%s %(x)s %d Lan"
 CONTROL = "Hoa\x07\x1b[31m\x0b\x7f Mai"
-RTL = "\u202eY Hoa Niê"  # left open: the override would run to the end of the line
+RTL = "\u202eY Hoa Niê"  # left open, it would run to the end of the line: stored and shown without it
 LONG = " ".join(["Nguyễn Thị Ánh Tuyết Hằng Phượng Ngọc Diễm Khuê"] * 4)[:199]
 #: The participants' names; each must come back exactly as typed.
 BACKSLASH = "Hoa\\Mai_Lan"
 NAMES = [SCRIPT, IMG, SQL, FORMULA, JINJA, FORMAT, CONTROL, RTL, LONG, BACKSLASH, "+Trần -Văn", "@Lê Thị",
          "-1+1 Bình"]
-#: The names as stored and shown: control characters dropped, a vertical tab read as a space.
-SHOWN = [name if name != CONTROL else "Hoa[31m Mai" for name in NAMES]
+#: The names as stored and shown: control and bidi characters dropped, a vertical tab read as a space.
+SHOWN = [{CONTROL: "Hoa[31m Mai", RTL: "Y Hoa Niê"}.get(name, name) for name in NAMES]
 #: What a page must never carry outside escaped form.
 RAW_MARKUP = ("<script>alert(1)</script>", "<img src=x onerror", "<b>bold</b>")
 #: Counted before and after: an injected DROP or DELETE would change these.
@@ -53,8 +53,13 @@ class World:
 
 def village_csv():
     """A units CSV that adds a village with a hostile name under commune 66001."""
-    return ("code,name,level,parent_code,population\n"
-            f'6600103,"{SCRIPT} Buôn {IMG.replace(chr(34), chr(34) * 2)} {{{{7*7}}}}",village,66001,900\n')
+    name = pasted(VILLAGE_NAME).replace('"', '""')
+    return f'code,name,level,parent_code,population\n6600103,"{name}",village,66001,900\n'
+
+
+def pasted(text):
+    """Return ``text`` as a paste may carry it: in a bidi isolate, with a bell and a line break (stored as ``text``)."""
+    return f"\u2067{text}\x07\n\u2069"
 
 
 VILLAGE_NAME = f"{SCRIPT} Buôn {IMG} {{{{7*7}}}}"
@@ -62,6 +67,7 @@ CAMPAIGN_NAME = f"{JINJA} <b>bold</b> {SQL} {FORMAT}"
 TITLE = f"{IMG} {FORMULA}"
 PLACE = f"{SQL} {SCRIPT}"
 TRAINER = f"{FORMULA} {RTL}"
+TRAINER_SHOWN = f"{FORMULA} Y Hoa Niê"
 USER_NAME = f"{SCRIPT} {JINJA} Đoàn"
 REASON = f"{SCRIPT} {SQL} {FORMAT}"
 VOLUNTEER_NAME = f"{IMG} Y Bhim"
@@ -74,7 +80,7 @@ def build(client, api_as, users, login, db):
     assert admin.post("/api/v1/units/import", data=village_csv(), content_type="text/csv").status_code == 200
     day = today(DEFAULT_TIMEZONE)
     campaign = admin.post("/api/v1/campaigns", json={
-        "name": CAMPAIGN_NAME, "unit": "66", "start_date": (day - timedelta(days=20)).isoformat(),
+        "name": pasted(CAMPAIGN_NAME), "unit": "66", "start_date": (day - timedelta(days=20)).isoformat(),
         "deadline": (day + timedelta(days=20)).isoformat(), "target": 1000, "topics": ["VNeID", SCRIPT],
         "is_public": True})
     assert campaign.status_code == 201, campaign.json
@@ -95,7 +101,7 @@ def build(client, api_as, users, login, db):
             "code": answer.json["code"], "scan_id": str(uuid.uuid4()), "scanned_at": now.isoformat()})
         assert scan.status_code == 201, scan.json
         world.checkins[name] = scan.json["id"]
-    voided = api.post(f"/api/v1/checkins/{world.checkins[LONG]}/void", json={"reason": REASON})
+    voided = api.post(f"/api/v1/checkins/{world.checkins[LONG]}/void", json={"reason": pasted(REASON)})
     assert voided.status_code == 200, voided.json
     hold_walk_ins(client, login, users, db, training, now)
     return world
@@ -114,14 +120,14 @@ def hold_walk_ins(client, login, users, db, training, now):
     db.session.commit()
     first = db.session.scalars(sa.select(HeldScan).order_by(HeldScan.id)).first()
     login(users["coordinator"])
-    assert client.post(f"/held-scans/{first.id}/discard", data={"reason": REASON}).status_code == 302
+    assert client.post(f"/held-scans/{first.id}/discard", data={"reason": pasted(REASON)}).status_code == 302
     client.post("/logout")
 
 
 def _schedule(api, campaign_id, starts_at, ends_at):
     answer = api.post("/api/v1/trainings", json={
-        "campaign_id": campaign_id, "village": "6600103", "title": TITLE, "topic": "VNeID",
-        "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(), "place": PLACE, "trainer": TRAINER,
+        "campaign_id": campaign_id, "village": "6600103", "title": pasted(TITLE), "topic": "VNeID",
+        "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(), "place": pasted(PLACE), "trainer": TRAINER,
         "capacity": 50})
     assert answer.status_code == 201, answer.json
     return answer.json
@@ -131,10 +137,28 @@ def make_coordinator(client, login, users, db):
     """Create a coordinator of 66001 with a hostile full name through the admin's form."""
     login(users["admin"])
     answer = client.post("/users/new", data={"username": "coord-hostile", "password": "correct-horse-9",
-                                             "role": "coordinator", "unit": "66001", "full_name": USER_NAME})
+                                             "role": "coordinator", "unit": "66001", "full_name": pasted(USER_NAME)})
     assert answer.status_code == 302, answer.get_data(as_text=True)
     client.post("/logout")
     return db.session.scalar(sa.select(User).where(User.username == "coord-hostile"))
+
+
+#: What no stored text may hold: the right-to-left override (the others are dropped alike) and the C0 controls.
+HIDDEN = ("\u202e", *map(chr, range(0x20)))
+
+
+def columns_holding(db, characters=HIDDEN):
+    """Return the ``table.column`` of every text column with a stored value holding one of ``characters``.
+
+    JSON columns are left out: they hold what was sent as sent (a held scan) or JSON-escaped.
+    """
+    found = set()
+    for table in db.metadata.sorted_tables:
+        columns = [column for column in table.columns if isinstance(column.type, sa.String)]
+        for row in db.session.execute(sa.select(*columns)) if columns else ():
+            found |= {f"{table.name}.{column.name}" for column, value in zip(columns, row, strict=True)
+                      if value and any(char in value for char in characters)}
+    return sorted(found)
 
 
 def row_counts(db):

@@ -21,13 +21,14 @@ from tests.core.hostile_world import (
     SHOWN,
     SQL,
     TITLE,
-    TRAINER,
+    TRAINER_SHOWN,
     USER_NAME,
     VILLAGE_NAME,
     VOLUNTEER_NAME,
     WALK_IN,
     assert_harmless_html,
     build,
+    columns_holding,
     row_counts,
 )
 from tracker.participants.models import Participant
@@ -47,12 +48,16 @@ def test_hostile_values_are_stored_exactly_and_no_table_is_touched(world, db, ap
     for name, registered in zip(SHOWN, world.people.values(), strict=True):
         assert api.get(f"/api/v1/participants/{registered['id']}").json["full_name"] == name
     training = api.get(f"/api/v1/trainings/{world.training['id']}").json
-    assert (training["title"], training["place"], training["trainer"]) == (TITLE, PLACE, TRAINER)
+    assert (training["title"], training["place"], training["trainer"]) == (TITLE, PLACE, TRAINER_SHOWN)
     assert api.get(f"/api/v1/campaigns/{world.campaign['id']}").json["name"] == CAMPAIGN_NAME
     [village] = api.get("/api/v1/units?parent=66001&level=village").json["items"][-1:]
     assert village["name"] == VILLAGE_NAME
     checkins = api.get(f"/api/v1/trainings/{world.training['id']}/checkins?limit=100").json["items"]
     assert {item["void_reason"] for item in checkins} == {None, REASON}
+
+
+def test_no_stored_text_holds_a_bidi_override_or_a_control_character(world, db):
+    assert columns_holding(db) == []
 
 
 def _pages(world, admin_id, coordinator_id):
@@ -82,7 +87,7 @@ def test_no_page_turns_hostile_text_into_markup(world, client, api_as, login, us
     api_as(users["admin"]).post(f"/api/v1/campaigns/{world.campaign['id']}/digests/{world.day}/compile?unit=66001")
     api_as(users["admin"]).post(f"/api/v1/campaigns/{world.campaign['id']}/digests/{world.day}/compile?unit=66")
     login(users["admin"])
-    hostile = {VILLAGE_NAME, CAMPAIGN_NAME, TITLE, PLACE, TRAINER, USER_NAME, VOLUNTEER_NAME, WALK_IN, REASON, *SHOWN}
+    hostile = {VILLAGE_NAME, CAMPAIGN_NAME, TITLE, PLACE, TRAINER_SHOWN, USER_NAME, VOLUNTEER_NAME, WALK_IN, REASON, *SHOWN}
     shown = set()
     for url in _pages(world, users["admin"].id, world.coordinator.id):
         response = client.get(url, follow_redirects=True)
