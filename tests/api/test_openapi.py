@@ -14,3 +14,12 @@ def test_the_openapi_document_covers_every_api_operation(app, client):
     assert routed and routed <= documented
     create = document["paths"]["/api/v1/trainings"]["post"]
     assert "422" in create["responses"] and "201" in create["responses"]
+
+
+def test_only_the_token_exchange_is_documented_without_a_token(client):
+    """The document said every operation needs a bearer token, the one that hands them out too."""
+    document = client.get("/api/v1/openapi.json").json
+    assert document["security"] == [{"bearer": []}]
+    public = [(path, method) for path, ops in document["paths"].items() for method, op in ops.items()
+              if method != "parameters" and op.get("security") == []]
+    assert public == [("/api/v1/auth/tokens", "post")]

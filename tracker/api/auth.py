@@ -18,6 +18,7 @@ bp = protect(Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", descript
 @bp.response(201, TokenSchema)
 @bp.alt_response(401, description="Wrong username or password (`invalid_credentials`).")
 @bp.alt_response(403, description="The user must first choose a new password on the website (`password_change_required`).")
+@bp.doc(security=[])
 def create_token(data):
     """Exchange a username and password for a bearer token."""
     user = operations.authenticate(data["username"], data["password"])
