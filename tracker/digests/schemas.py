@@ -159,7 +159,8 @@ class DigestArgsSchema(DropBlanks, ma.Schema):
 class DigestPathSchema(ma.Schema):
     """A digest's address: the campaign id and the day (``YYYY-MM-DD``, checked here: never a 500)."""
 
-    campaign_id = Id(required=True, load_only=True)
+    # The URL converter has read it: a number past the id column reads as 0, a campaign not found (404).
+    campaign_id = ma.fields.Integer(required=True, load_only=True)
     day = Day(required=True, data_key="date", metadata={"description": "The digest's day, YYYY-MM-DD"})
 
 
