@@ -1,3 +1,4 @@
+import threading
 import time
 from datetime import timedelta
 
@@ -166,3 +167,30 @@ def test_a_serving_app_starts_its_scheduler_takes_the_lease_and_gives_it_up_on_s
         with served.app_context():
             _db.engine.dispose()
     assert not runner.scheduler.running and lease.current_holder(LEASE) is None
+
+
+def test_a_renewal_in_flight_when_the_process_stops_does_not_take_the_lease_back(app, db, monkeypatch):
+    """stop() gives the lease up; a renewal that had already started must not write it back after."""
+    runner = Runner(app)
+    assert runner.holds_lease()
+    entered, go_on = threading.Event(), threading.Event()
+    acquire = lease.acquire
+
+    def slow_acquire(*args, **kwargs):
+        entered.set()
+        go_on.wait(5)
+        return acquire(*args, **kwargs)
+
+    monkeypatch.setattr(lease, "acquire", slow_acquire)
+    renewal = threading.Thread(target=runner.holds_lease)
+    renewal.start()
+    assert entered.wait(5)
+    stopping = threading.Thread(target=runner.stop)
+    stopping.start()
+    stopping.join(0.5)  # time to give the lease up, were nothing holding stop() back
+    go_on.set()
+    renewal.join(5)
+    stopping.join(5)
+    assert runner.stopped and not runner.holds_lease()
+    db.session.rollback()
+    assert lease.current_holder(LEASE) is None

@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import traceback
 from dataclasses import dataclass, field
 
@@ -75,6 +76,9 @@ class Runner:
         self.ttl = app.config["TRACKER_SCHEDULER_LEASE_TTL"]
         #: None until the lease is first checked: the on-lease jobs run at start anyway.
         self.held, self.stopped = None, False
+        # Taking the lease and stopping exclude each other: a job's renewal in flight when the process
+        # stops must not take the lease back after stop() gave it up.
+        self._lease_lock = threading.RLock()
         self.scheduler = scheduler_class(timezone=DEFAULT_TIMEZONE)
         self.scheduler.add_job(self.holds_lease, IntervalTrigger(seconds=max(self.ttl / 3, 0.5)), id="lease",
                                name="lease", next_run_time=utcnow(), **JOB_DEFAULTS)
@@ -106,14 +110,15 @@ class Runner:
 
     def holds_lease(self):
         """Take or renew the lease; tell whether this process may act now."""
-        if self.stopped:
-            return False
-        try:
-            with self.app.app_context():
-                held = lease.acquire(LEASE, self.holder, self.ttl)
-        except sa.exc.SQLAlchemyError:
-            log.exception("scheduler lease could not be renewed by %s", self.holder)
-            held = False
+        with self._lease_lock:
+            if self.stopped:
+                return False
+            try:
+                with self.app.app_context():
+                    held = lease.acquire(LEASE, self.holder, self.ttl)
+            except sa.exc.SQLAlchemyError:
+                log.exception("scheduler lease could not be renewed by %s", self.holder)
+                held = False
         before, self.held = self.held, held
         if held and before is not True:
             log.info("scheduler lease taken by %s", self.holder)
@@ -135,9 +140,10 @@ class Runner:
 
     def stop(self):
         """Stop scheduling and give the lease up, so that another process takes over at once."""
-        if self.stopped:
-            return
-        self.stopped = True
+        with self._lease_lock:
+            if self.stopped:
+                return
+            self.stopped = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         try:
