@@ -103,6 +103,22 @@ def _assert_error_document(response):
     assert isinstance(error["fields"], dict)
 
 
+def _send(api, db, path, body):
+    """POST ``body``; never a 5xx. A refusal is the error document and stores nothing: ``(None, …)``.
+
+    Otherwise return ``(response, stored before, stored after)``.
+    """
+    before = _stored(db)
+    response = api.post(path, json=body)
+    assert response.status_code < 500, (body, response.get_data(as_text=True)[:300])
+    after = _stored(db)
+    if response.status_code >= 400:
+        _assert_error_document(response)
+        assert after == before, body
+        return None, before, after
+    return response, before, after
+
+
 @pytest.fixture
 def scene(users, api_as, open_training, create_participant):
     """A volunteer's API client, a training going on now and three people with cards."""
@@ -116,13 +132,8 @@ def test_random_check_ins_answer_4xx_or_a_check_in_never_5xx(app, db, scene):
     @FUZZ
     @given(body=scans(codes) | scans(codes) | JSON)
     def check(body):
-        before = _stored(db)
-        response = api.post(f"/api/v1/trainings/{training.id}/checkins", json=body)
-        assert response.status_code < 500, (body, response.get_data(as_text=True)[:300])
-        after = _stored(db)
-        if response.status_code >= 400:
-            _assert_error_document(response)
-            assert after == before, body
+        response, before, after = _send(api, db, f"/api/v1/trainings/{training.id}/checkins", body)
+        if response is None:
             return
         assert response.status_code in (200, 201), body
         assert response.json["result"] in {"checked_in", "already_checked_in"}
@@ -139,13 +150,8 @@ def test_random_sync_batches_answer_each_scan_or_4xx_never_5xx(app, db, scene):
     @FUZZ
     @given(body=st.fixed_dictionaries({"scans": st.lists(scans(codes, [training.id]) | JSON, max_size=5)}) | JSON)
     def check(body):
-        before = _stored(db)
-        response = api.post("/api/v1/checkins/sync", json=body)
-        assert response.status_code < 500, (body, response.get_data(as_text=True)[:300])
-        after = _stored(db)
-        if response.status_code >= 400:
-            _assert_error_document(response)
-            assert after == before, body
+        response, before, after = _send(api, db, "/api/v1/checkins/sync", body)
+        if response is None:
             return
         results = response.json["results"]
         assert response.status_code == 200 and len(results) == len(body["scans"])
