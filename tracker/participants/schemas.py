@@ -3,15 +3,17 @@ import re
 
 import marshmallow as ma
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from tracker.core.args import DropBlanks
 from tracker.core.pagination import PageArgsSchema
+from tracker.core.text import Line
 from tracker.core.time import DEFAULT_TIMEZONE, today
 from tracker.geo.models import UnitLevel
 from tracker.geo.schemas import UnitField
 from tracker.participants.ethnicities import canonical_ethnicity
 from tracker.participants.models import Gender
-from tracker.participants.names import clean_name, fold_name
+from tracker.participants.names import fold_name
 
 #: The campaign counts adults: people aged 15 or more in the year they register.
 MIN_AGE = 15
@@ -39,15 +41,19 @@ def normalise_phone(text):
     return digits if _PHONE.match(digits) else None
 
 
-class NameField(ma.fields.String):
-    """A person's name, loaded NFC-normalised with single spaces."""
+class NameField(Line):
+    """A person's name: one clean line (:class:`~tracker.core.text.Line`) of letters, at most 200 characters."""
+
+    #: What the form says when the name is missing, and when it is too long or has no letter.
+    missing = _l("Enter the person's name.")
+    invalid = _l("Enter a name of at most 200 characters, in letters.")
 
     def _deserialize(self, value, attr, data, **kwargs):
-        name = clean_name(super()._deserialize(value, attr, data, **kwargs))
+        name = super()._deserialize(value, attr, data, **kwargs)
         if not name:
-            raise ma.ValidationError(_("Enter the person's name."))
+            raise ma.ValidationError(str(self.missing))
         if len(name) > 200 or not any(char.isalpha() for char in name):
-            raise ma.ValidationError(_("Enter a name of at most 200 characters, in letters."))
+            raise ma.ValidationError(str(self.invalid))
         return name
 
 

@@ -1,11 +1,11 @@
 """Input of the enrolment pages: the coordinator's new link, and the volunteer's name."""
 import marshmallow as ma
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from tracker.geo.models import UnitLevel
 from tracker.geo.schemas import UnitField
-from tracker.participants.names import clean_name
-from tracker.participants.schemas import PhoneField
+from tracker.participants.schemas import NameField, PhoneField
 
 #: How long the scanner of an enrolled volunteer works, in days.
 DEFAULT_ACCESS_DAYS, MAX_ACCESS_DAYS = 7, 30
@@ -29,16 +29,11 @@ class EnrolmentCreateSchema(ma.Schema):
             raise ma.ValidationError(_("Choose from 1 to %(max)d days.", max=MAX_ACCESS_DAYS))
 
 
-class VolunteerNameField(ma.fields.String):
-    """The volunteer's own name, NFC-normalised with single spaces."""
+class VolunteerNameField(NameField):
+    """The volunteer's own name, typed by themselves: the same rules, said to them."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        name = clean_name(super()._deserialize(value, attr, data, **kwargs))
-        if not name:
-            raise ma.ValidationError(_("Type your name."))
-        if len(name) > 200 or not any(char.isalpha() for char in name):
-            raise ma.ValidationError(_("Type a name of at most 200 characters, in letters."))
-        return name
+    missing = _l("Type your name.")
+    invalid = _l("Type a name of at most 200 characters, in letters.")
 
 
 class EnrolSchema(ma.Schema):
