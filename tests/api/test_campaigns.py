@@ -1,3 +1,5 @@
+import unicodedata
+
 import pytest
 import sqlalchemy as sa
 
@@ -15,6 +17,14 @@ def test_admin_creates_a_campaign_with_defaults(users, api_as, count_events):
     assert count_events("campaign.created") == 1
 
 
+def test_topics_are_stored_as_one_clean_line_each(users, api_as, db):
+    topics = ["Kỹ năng\u200b số\n", "\u202eVNeID", unicodedata.normalize("NFD", "Dịch vụ công")]
+    response = api_as(users["admin"]).post("/api/v1/campaigns", json=NEW | {"topics": topics})
+    assert response.status_code == 201, response.json
+    stored = db.session.get(Campaign, response.json["id"]).topics
+    assert stored == response.json["topics"] == ["Kỹ năng số", "VNeID", "Dịch vụ công"]
+
+
 @pytest.mark.parametrize(("change", "field"), [
     ({"deadline": "2025-07-01"}, "deadline"),
     ({"timezone": "Mars/Olympus"}, "timezone"),
@@ -24,6 +34,8 @@ def test_admin_creates_a_campaign_with_defaults(users, api_as, count_events):
     ({"name": ""}, "name"),
     ({"target": -1}, "target"),
     ({"topics": ["VNeID", "vneid"]}, "topics"),
+    ({"topics": ["VNeID", "VNe\u200bID\u202e"]}, "topics"),  # the same topic once its invisible characters go
+    ({"topics": ["\u200b\ufeff"]}, "topics"),
     ({"digest_time": "25:00"}, "digest_time"),
     ({"unexpected": 1}, "unexpected"),
 ])

@@ -38,10 +38,18 @@ def test_admin_defines_and_lists_indicators(users, api_as, dummy_campaign, count
     assert count_events("campaign.indicators_updated") == 2
 
 
+def test_indicator_names_are_stored_as_one_clean_line(users, api_as, dummy_campaign):
+    named = [{"key": "vneid_level2", "name": "\u202eVNeID\u200b mức 2\x07"}]
+    response = api_as(users["admin"]).put(_url(dummy_campaign), json={"indicators": named})
+    assert response.status_code == 200, response.json
+    assert [item["name"] for item in response.json["items"]] == ["VNeID mức 2"]
+
+
 @pytest.mark.parametrize("body", [
     {}, {"indicators": "vneid"}, {"indicators": [{"key": "VNeID", "name": "x"}]},
     {"indicators": [{"key": "a", "name": "x"}]}, {"indicators": [{"key": "a-b", "name": "x"}]},
     {"indicators": [{"key": "x" * 41, "name": "x"}]}, {"indicators": [{"key": "ok_key", "name": ""}]},
+    {"indicators": [{"key": "ok_key", "name": "\u200b\u202e "}]},
     {"indicators": [{"key": "ok_key"}]}, {"indicators": [{"key": 12, "name": "x"}]},
     {"indicators": DEFAULTS + DEFAULTS[:1]}, {"indicators": [None]},
 ])

@@ -67,6 +67,16 @@ def test_likely_duplicates_are_flagged_and_never_merged(users, api_as, db, dummy
     assert _count(db) == 5 and count_events("participant.registered") == 4
 
 
+def test_a_name_pasted_with_invisible_characters_is_still_found_as_a_likely_duplicate(users, api_as, db,
+                                                                                      dummy_participant):
+    pasted = "\ufeffNguyễn\u200b Thị Ho\u00ada\u200e"  # as chat apps and word processors hand it over
+    response = api_as(users["coordinator"]).post("/api/v1/participants", json=_new(full_name=pasted))
+    assert response.status_code == 201, response.json
+    assert [d["id"] for d in response.json["possible_duplicates"]] == [dummy_participant.id]
+    stored = db.session.get(Participant, response.json["id"])
+    assert (stored.full_name, stored.search_name) == ("Nguyễn Thị Hoa", "nguyen thi hoa")
+
+
 @pytest.mark.parametrize(("change", "stored"), [
     ({"phone": "+84 912 345 678"}, {"phone": "0912345678"}),
     ({"phone": "84912345678"}, {"phone": "0912345678"}),

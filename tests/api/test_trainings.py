@@ -25,6 +25,13 @@ def test_coordinator_schedules_a_training(users, api_as, dummy_campaign, db):
     assert event.actor_id == users["coordinator"].id and event.payload["title"] == "Hướng dẫn VNeID mức 2"
 
 
+def test_a_topic_pasted_with_invisible_characters_is_the_campaigns_topic(users, api_as, dummy_campaign, db):
+    body = _new(dummy_campaign, topic="\ufeffVNe\u200bID\n")
+    response = api_as(users["coordinator"]).post("/api/v1/trainings", json=body)
+    assert response.status_code == 201, response.json
+    assert response.json["topic"] == db.session.get(Training, response.json["id"]).topic == "VNeID"
+
+
 @pytest.mark.parametrize(("change", "field", "message_part"), [
     ({"ends_at": "2025-08-20T07:00:00+07:00"}, "ends_at", "after the start"),
     ({"starts_at": "2025-07-14T08:00:00+07:00", "ends_at": "2025-07-14T10:00:00+07:00"}, "starts_at", "between"),

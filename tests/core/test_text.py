@@ -26,7 +26,10 @@ NGUYEN_NFD = unicodedata.normalize("NFD", NGUYEN)
     ("\u202e\x07", ""),
     (None, ""),
     ("Y Hoa Niê", "Y Hoa Niê"),
-    ("\u200dZWJ\u200e", "\u200dZWJ\u200e"),  # joiners and marks have no scope to leave open: kept
+    ("Ho\u200ba \ufeffMai\u2060", "Hoa Mai"),  # zero-width space, byte order mark, word joiner
+    ("Ng\u00aduyễn\u200c Thị\u200e\u200f\u061c", "Nguyễn Thị"),  # soft hyphen, non-joiner, direction marks
+    ("\u200dZWJ\u200dx\u2062\u180e", "ZWJx"),  # a joiner beside a letter, an invisible operator, MVS
+    ("\U0001F9D1\u200d\U0001F4BB Kỹ năng số", "\U0001F9D1\u200d\U0001F4BB Kỹ năng số"),  # one emoji of two: kept
 ])
 def test_clean_line_keeps_one_visible_line(text, expected):
     assert clean_line(text) == expected

@@ -50,7 +50,7 @@ class CampaignCreateSchema(ma.Schema):
     digest_time = ma.fields.Time(load_default=DEFAULT_DIGEST_TIME)
     target = ma.fields.Integer(load_default=None, allow_none=True, validate=ma.validate.Range(min=1))
     topics = ma.fields.List(
-        ma.fields.String(validate=ma.validate.Length(min=1, max=100)),
+        Line(validate=ma.validate.Length(min=1, max=100)),
         load_default=lambda: list(DEFAULT_TOPICS),
         validate=ma.validate.Length(min=1, max=50),
     )
@@ -66,7 +66,7 @@ class CampaignCreateSchema(ma.Schema):
     @ma.validates("topics")
     def validate_topics(self, value, **kwargs):
         """Topics are distinct."""
-        if len({topic.strip().casefold() for topic in value}) != len(value):
+        if len({topic.casefold() for topic in value}) != len(value):
             raise ma.ValidationError(_("Topics must be distinct."))
 
     @ma.validates_schema

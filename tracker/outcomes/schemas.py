@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.core.args import DropBlanks, Id
+from tracker.core.text import Line
 from tracker.geo.schemas import UnitField
 
 #: An indicator's machine name: what the API, the scanner and the digest call it.
@@ -37,7 +38,7 @@ class IndicatorListSchema(ma.Schema):
 class IndicatorItemSchema(ma.Schema):
     key = ma.fields.String(required=True, validate=ma.validate.Regexp(
         KEY_PATTERN, error=_l("Use 2 to 40 lower-case letters, digits or underscores.")))
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    name = Line(required=True, validate=ma.validate.Length(min=1, max=200))
 
 
 class IndicatorsUpdateSchema(ma.Schema):

@@ -41,7 +41,7 @@ class TrainingUpdateSchema(ma.Schema):
 
     village = UnitField(levels=[UnitLevel.village])
     title = Line(validate=ma.validate.Length(min=1, max=200))
-    topic = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
+    topic = Line(validate=ma.validate.Length(min=1, max=100))
     starts_at = ma.fields.AwareDateTime(metadata=_AWARE_HELP)
     ends_at = ma.fields.AwareDateTime(metadata=_AWARE_HELP)
     place = Line(allow_none=True, validate=ma.validate.Length(max=200))
@@ -76,7 +76,7 @@ class TrainingCreateSchema(TrainingUpdateSchema):
     campaign_id = Id(required=True)
     village = UnitField(required=True, levels=[UnitLevel.village])
     title = Line(required=True, validate=ma.validate.Length(min=1, max=200))
-    topic = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    topic = Line(required=True, validate=ma.validate.Length(min=1, max=100))
     starts_at = ma.fields.AwareDateTime(required=True, metadata=_AWARE_HELP)
     ends_at = ma.fields.AwareDateTime(required=True, metadata=_AWARE_HELP)
     place = _optional_text(200)
