@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -194,3 +197,30 @@ def test_a_renewal_in_flight_when_the_process_stops_does_not_take_the_lease_back
     assert runner.stopped and not runner.holds_lease()
     db.session.rollback()
     assert lease.current_holder(LEASE) is None
+
+
+_EXIT_WITH_A_SCHEDULER = """
+import concurrent.futures.thread, sys, threading
+from tracker import create_app
+from tracker.config import Config
+runner = create_app(Config()).extensions["tracker.scheduler"]
+close_pools = concurrent.futures.thread._python_exit
+def closing_pools():
+    print("scheduler stopped before the pools closed:", runner.stopped, flush=True)
+    close_pools()
+hooks = threading._threading_atexits  # partials, run last registered first
+hooks[[hook.func for hook in hooks].index(close_pools)] = closing_pools
+sys.exit(0)
+"""
+
+
+def test_a_process_that_exits_stops_its_scheduler_before_the_thread_pools_close(app, db, tmp_path):
+    """Else a job falling due at exit is handed to a closed pool: an error logged at every worker stop."""
+    env = os.environ | {"TRACKER_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "TRACKER_SCHEDULER": "embedded",
+                        "TRACKER_SECRET_KEY": "k" * 32, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", _EXIT_WITH_A_SCHEDULER], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "scheduler stopped before the pools closed: True" in done.stdout, done.stdout + done.stderr
+    assert "Error submitting job" not in done.stderr
+    assert lease.current_holder(LEASE) is None  # given up on the way out

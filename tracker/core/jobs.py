@@ -218,9 +218,24 @@ def start_embedded(app):
     runner = Runner(app, app.extensions["tracker.jobs"])
     app.extensions["tracker.scheduler"] = runner
     runner.scheduler.start()
-    atexit.register(runner.stop)
+    _stop_at_exit(runner)
     log.info("embedded scheduler started by %s with %d jobs", runner.holder, len(runner.jobs()))
     return runner
+
+
+def _stop_at_exit(runner):
+    """Stop ``runner`` when the interpreter exits, before the thread pools close.
+
+    ``concurrent.futures`` closes its pools in a ``threading`` exit hook, which runs before the
+    ``atexit`` handlers: a scheduler still running then fails to hand the next due job to its pool
+    ("cannot schedule new futures after interpreter shutdown", logged as an error). Hooks run last
+    registered first, so one registered here stops the scheduler before its pool closes. The
+    ``atexit`` handler stays for a Python without the hook (``stop`` runs once).
+    """
+    register_before_pools = getattr(threading, "_register_atexit", None)
+    if register_before_pools is not None:
+        register_before_pools(runner.stop)
+    atexit.register(runner.stop)
 
 
 @click.command("scheduler")
