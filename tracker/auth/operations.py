@@ -212,13 +212,16 @@ def issue_token(user, *, now=None):
     return token, record
 
 
+@functools.cache
+def _token_lookup():
+    """The token, its user and the user's scope unit in one query; built once, as every API request runs it."""
+    return (sa.select(ApiToken).where(ApiToken.token_hash == sa.bindparam("token_hash"))
+            .options(sa.orm.joinedload(ApiToken.user).joinedload(User.unit)))
+
+
 def user_for_token(token, *, now=None):
     """Return the user a valid, unexpired token belongs to if their access holds, or None."""
-    # One query for the token, its user and the user's scope unit: every API request runs it.
-    record = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token))
-        .options(sa.orm.joinedload(ApiToken.user).joinedload(User.unit))
-    )
+    record = db.session.scalar(_token_lookup(), {"token_hash": ApiToken.hash(token)})
     now = now or utcnow()
     if record is None or record.expires_at <= now or not record.user.has_access(now):
         return None
