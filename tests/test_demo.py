@@ -1,8 +1,9 @@
 """``flask --app tracker demo`` seeds a realistic province through the domain operations."""
 import functools
+import math
 import re
 import unicodedata
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,8 @@ from tracker.checkins.models import CheckIn
 from tracker.core.time import combine_local, utcnow
 from tracker.demo import data as demo_data
 from tracker.demo.scan import demo_communes, describe, ensure_open_trainings, open_training_in
+from tracker.demo.seed import LATE_BY_DAYS, target_rate
+from tracker.digests.figures import build_payload_at
 from tracker.events.models import Event
 from tracker.geo.models import Unit, UnitLevel
 from tracker.outcomes.models import Indicator, Outcome
@@ -77,7 +80,25 @@ def test_demo_campaign_is_on_day_40_with_targets(db, seeded):
         "day_number": 40, "days_total": 103, "days_left": 64}
     targets = db.session.scalars(sa.select(Target).where(Target.campaign_id == campaign.id)).all()
     assert len(targets) == count(db, Unit, Unit.level != UnitLevel.province)
-    assert all(target.rate == 0.7 and target.target > 0 for target in targets)
+    assert len({target.rate for target in targets}) == 1 and all(target.target > 0 for target in targets)
+
+
+def test_the_demo_reads_like_a_drive_slightly_behind_its_pace(db, seeded):
+    """At 70 % of the population the demo's few thousand people made "2.5 %, 1,700 days late"."""
+    campaign = db.session.scalar(sa.select(Campaign))
+    figures = build_payload_at(campaign, campaign.unit, utcnow())
+    late = (date.fromisoformat(figures["projected_completion_date"]) - campaign.deadline).days
+    # The rate is rounded up to 0.01 % and each commune's target up to a person: that many more
+    # people, at the demo's pace, is how much later than LATE_BY_DAYS the projection may land.
+    slack = campaign.unit.population / 10_000 + len(figures["ranking"])
+    assert figures["on_track"] is False
+    assert LATE_BY_DAYS - 1 <= late <= LATE_BY_DAYS + 1 + math.ceil(slack / figures["pace_7d"]), (late, figures)
+    assert 0 < figures["reached_percent"] < 100 and figures["required_daily_pace"] > figures["pace_7d"] > 0
+    assert f"= {target_rate(campaign):.2%} dân số" in seeded.output
+    percents = [row["percent"] for row in figures["ranking"]]
+    assert len(percents) >= 20 and max(percents) > min(percents)  # an emulation table, not a tie
+    assert figures["indicators"] and all(0 < indicator["target"] < figures["target"] / 2
+                                         for indicator in figures["indicators"])
 
 
 def test_demo_users_sign_in_with_the_printed_passwords(db, seeded):

@@ -23,12 +23,12 @@ TRAININGS_WITH_PEOPLE = None
 ATTENDANCE = (0.45, 0.9)
 #: Share of attendees from another village of the same commune.
 VISITORS = 0.1
-#: The campaign's indicators (key, name, target as a share of adults).
+#: The campaign's indicators (key, name, target as a share of the campaign's target of people reached).
 INDICATORS = [
-    ("vneid_level2", "Kích hoạt tài khoản VNeID mức 2", 0.4),
-    ("online_public_service", "Sử dụng dịch vụ công trực tuyến", 0.3),
-    ("cashless_payment", "Thanh toán không dùng tiền mặt", 0.3),
-    ("digital_signature", "Đăng ký chữ ký số", 0.1),
+    ("vneid_level2", "Kích hoạt tài khoản VNeID mức 2", 0.3),
+    ("online_public_service", "Sử dụng dịch vụ công trực tuyến", 0.25),
+    ("cashless_payment", "Thanh toán không dùng tiền mặt", 0.25),
+    ("digital_signature", "Đăng ký chữ ký số", 0.12),
 ]
 #: Chance that an attendee reaches each indicator at a training on its topic, or another.
 OUTCOME_CHANCE = {"on_topic": 0.55, "other": 0.08}
@@ -39,9 +39,7 @@ INDICATOR_TOPICS = {"vneid_level2": "VNeID", "online_public_service": "Dịch v�
 def seed_people(campaign, trainings, users, rng, *, now):
     """Register people and check them in at the trainings that have begun; return counts."""
     admin = users["admin"]
-    define_indicators(campaign, [{"key": key, "name": name} for key, name, _rate in INDICATORS], user=admin)
-    for indicator, (_key, _name, rate) in zip(indicators_for(campaign), INDICATORS):
-        set_indicator_targets(indicator, {"rate": rate}, user=admin)
+    define_indicators(campaign, [{"key": key, "name": name} for key, name, _share in INDICATORS], user=admin)
     scanners = {user.unit.id: user for user in users.values() if user.role == Role.volunteer}
     pools, checkins = {}, 0
     begun = sorted((training for training in trainings if training.starts_at < now and not training.is_cancelled),
@@ -57,6 +55,12 @@ def seed_people(campaign, trainings, users, rng, *, now):
                      source=rng.choice([CheckInSource.camera] * 8 + [CheckInSource.manual]), now=now)
             checkins += 1
     return {"participants": sum(len(pool) for pool in pools.values()), "checkins": checkins}
+
+
+def set_indicator_shares(campaign, rate, user):
+    """Set each indicator's targets at its share of the campaign's ``rate`` of the population."""
+    for indicator, (_key, _name, share) in zip(indicators_for(campaign), INDICATORS):
+        set_indicator_targets(indicator, {"rate": round(rate * share, 6)}, user=user)
 
 
 def register_people(village, user, rng):
