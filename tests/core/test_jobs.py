@@ -152,9 +152,14 @@ def test_the_embedded_scheduler_runs_only_in_serving_processes(app, monkeypatch,
     assert not is_embedded_here(app)
 
 
+def _serving(app, tmp_path):
+    """The settings of a serving process on the test database: its embedded scheduler on."""
+    return {"TRACKER_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "TRACKER_SCHEDULER": "embedded",
+            "TRACKER_SECRET_KEY": "k" * 32, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+
+
 def test_a_serving_app_starts_its_scheduler_takes_the_lease_and_gives_it_up_on_stop(app, db, monkeypatch, tmp_path):
-    for name, value in {"TRACKER_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "TRACKER_SCHEDULER": "embedded",
-                        "TRACKER_SECRET_KEY": "k" * 32, "TRACKER_INSTANCE_PATH": str(tmp_path)}.items():
+    for name, value in _serving(app, tmp_path).items():
         monkeypatch.setenv(name, value)
     served = create_app(Config())
     runner = served.extensions["tracker.scheduler"]
@@ -216,8 +221,7 @@ sys.exit(0)
 
 def test_a_process_that_exits_stops_its_scheduler_before_the_thread_pools_close(app, db, tmp_path):
     """Else a job falling due at exit is handed to a closed pool: an error logged at every worker stop."""
-    env = os.environ | {"TRACKER_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "TRACKER_SCHEDULER": "embedded",
-                        "TRACKER_SECRET_KEY": "k" * 32, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    env = os.environ | _serving(app, tmp_path)
     done = subprocess.run([sys.executable, "-c", _EXIT_WITH_A_SCHEDULER], env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr

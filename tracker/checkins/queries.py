@@ -16,6 +16,8 @@ from tracker.participants.models import Participant
 from tracker.trainings.models import Training
 
 _WITH_PARTICIPANT = joinedload(CheckIn.participant).joinedload(Participant.village)
+#: What a scan reads with its training: the village (scope, the event's unit) and the campaign (its time zone).
+_TRAINING_PLACE = (joinedload(Training.village), joinedload(Training.campaign))
 
 
 def get_training_for_scan(user, training_id, capability="checkins.record"):
@@ -46,18 +48,17 @@ def get_scan_targets(user, training_id, code):
 @functools.cache
 def _scan_targets(*, with_person):
     """The statement of ``get_scan_targets``, built once (every scan runs it)."""
-    stmt = sa.select(Training).options(joinedload(Training.village), joinedload(Training.campaign))
+    stmt = sa.select(Training).options(*_TRAINING_PLACE)
     if with_person:
         stmt = (sa.select(Training, Participant).select_from(Training)
                 .outerjoin(Participant, Participant.code == sa.bindparam("code"))
-                .options(joinedload(Training.village), joinedload(Training.campaign), joinedload(Participant.village)))
+                .options(*_TRAINING_PLACE, joinedload(Participant.village)))
     return stmt.where(Training.id == sa.bindparam("training_id"))
 
 
 def find_training(training_id):
     """Return the training with its village and campaign loaded in one query, or None."""
-    return db.session.get(Training, training_id, options=[joinedload(Training.village),
-                                                          joinedload(Training.campaign)])
+    return db.session.get(Training, training_id, options=_TRAINING_PLACE)
 
 
 def participant_by_code(code):

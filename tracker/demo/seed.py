@@ -19,7 +19,6 @@ from flask_migrate import upgrade
 
 from tracker.auth.models import Role, User
 from tracker.auth.operations import create_user
-from tracker.campaigns.models import Target
 from tracker.campaigns.operations import create_campaign, set_targets
 from tracker.campaigns.queries import total_target
 from tracker.campaigns.schemas import DEFAULT_TOPICS
@@ -143,11 +142,11 @@ def seed_demo(*, seed=SEED, now=None, open_now=False):
     trainings = seed_trainings(campaign, villages, admin, rng)
     now = now or utcnow()
     people = seed_people(campaign, trainings, users, rng, now=now)
-    set_demo_targets(campaign, admin, now=now)
+    rate = set_demo_targets(campaign, admin, now=now)
     opened = ensure_open_trainings(now=now) if open_now else []
     trainings = trainings + [line["training"] for line in opened if line["created"]]
     return {"province": units[names.PROVINCE_CODE], "campaign": campaign, "units": units,
-            "trainings": trainings, "users": users, "now": now, "open": opened, **people}
+            "trainings": trainings, "users": users, "now": now, "open": opened, "target_rate": rate, **people}
 
 
 def build_unit_rows(rng):
@@ -282,7 +281,7 @@ def print_summary(summary):
     click.echo(f"  Chiến dịch (campaign) #{campaign.id} “{campaign.name}”: "
                f"{campaign.start_date:%d/%m/%Y} → {campaign.deadline:%d/%m/%Y}, hôm nay ngày "
                f"{day_number}/{campaign.days_total} (today: day {day_number} of {campaign.days_total}), "
-               f"chỉ tiêu (target) {total_target(campaign):,} = {target_rate(campaign):.2%} dân số (of adults)")
+               f"chỉ tiêu (target) {total_target(campaign):,} = {summary['target_rate']:.2%} dân số (of adults)")
     click.echo(f"  Buổi tập huấn (trainings): {len(trainings)} — {past} đã qua (past), "
                f"{len(trainings) - past - cancelled} sắp tới (coming), {cancelled} đã hủy (cancelled); "
                f"{held} đã tổ chức (held)")
@@ -292,11 +291,6 @@ def print_summary(summary):
     click.echo("")
     click.echo(f"Đăng nhập — sign in at {LOGIN_URL}")
     print_logins(summary["users"].values())
-
-
-def target_rate(campaign):
-    """Return the rate of population the demo's targets were set at."""
-    return db.session.scalar(sa.select(Target.rate).where(Target.campaign_id == campaign.id).limit(1))
 
 
 def print_logins(users):
